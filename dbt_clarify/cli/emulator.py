@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from dbt_clarify.emulator.config import FAULT_KINDS, EmulatorConfig
-from dbt_clarify.emulator.runner import Emulator, serve
 from dbt_clarify.settings import ENV_API_KEY
+
+if TYPE_CHECKING:
+    from dbt_clarify.emulator.runner import Emulator
 
 
 def _fault_list(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -166,6 +170,8 @@ def emulator(
         click.echo(
             f"Clarify emulator at {running.url} (workspace {workspace}); Ctrl-C stops it",
         )
+
+    from dbt_clarify.emulator.runner import serve
 
     try:
         serve(config, host, port, on_ready=announce)

@@ -1,0 +1,173 @@
+"""A dbt project as dbt itself reads it: parsed manifest, selection grammar, profile connection."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dbt_clarify.dbt.nodes import ModelNode, dependency_order, model_node
+from dbt_clarify.dbt.runner import invoke, one_line
+from dbt_clarify.dbt.warehouse import Warehouse, release_database
+from dbt_clarify.errors import WarehouseError
+
+PACKAGE_NAME = "dbt_clarify"
+CONNECTION_NAME = "dbt-clarify"
+
+
+@dataclass(frozen=True)
+class ProjectOptions:
+    """The dbt flags that decide which project, profile and target a sync uses."""
+
+    project_dir: Path = Path(".")
+    profiles_dir: Path | None = None
+    """None: DBT_PROFILES_DIR, else the project dir if it has profiles.yml, else ~/.dbt."""
+    target: str | None = None
+    vars: str | None = None
+    """A YAML mapping as text, as in dbt's ``--vars``."""
+    target_path: Path | None = None
+    """None: DBT_TARGET_PATH, else the project's target-path, as dbt decides."""
+
+    def resolved_profiles_dir(self) -> Path:
+        if self.profiles_dir is not None:
+            return self.profiles_dir
+        from_env = os.environ.get("DBT_PROFILES_DIR")
+        if from_env:
+            return Path(from_env)
+        if (self.project_dir / "profiles.yml").is_file():
+            return self.project_dir
+        return Path.home() / ".dbt"
+
+    def dbt_args(self) -> list[str]:
+        """The flags every dbt command of this project gets."""
+        args = [
+            "--project-dir",
+            str(self.project_dir),
+            "--profiles-dir",
+            str(self.resolved_profiles_dir()),
+        ]
+        if self.target:
+            args += ["--target", self.target]
+        if self.vars:
+            args += ["--vars", self.vars]
+        if self.target_path:
+            args += ["--target-path", str(self.target_path)]
+        return args
+
+
+class DbtProject:
+    """A parsed dbt project: its models, its selection and its warehouse connection.
+
+    Use one at a time per process: dbt keeps global state, and each dbt command resets the
+    adapter, so ``select`` must not run while a ``connect`` block is open.
+    """
+
+    def __init__(self, options: ProjectOptions, manifest: Any) -> None:
+        self._options = options
+        self._manifest = manifest
+        self._connected = False
+        config = self._adapter().config
+        self.project_dir = Path(config.project_root)
+        self.target_path = self.project_dir / config.target_path
+        self.adapter_type: str = manifest.metadata.adapter_type
+        self.target_name: str = config.target_name
+        self.target_schema: str = config.credentials.schema
+
+    @classmethod
+    def load(cls, options: ProjectOptions) -> DbtProject:
+        """Parse the project (partial parsing keeps re-runs near a second); writes the manifest."""
+        options = ProjectOptions(
+            project_dir=options.project_dir.expanduser().resolve(),
+            profiles_dir=options.profiles_dir,
+            target=options.target,
+            vars=options.vars,
+            target_path=options.target_path,
+        )
+        manifest = invoke(
+            ["parse", *options.dbt_args()],
+            failure=f"dbt could not parse the project in {options.project_dir}",
+            hint=(
+                f"run `dbt parse --project-dir {options.project_dir}` for dbt's full output; "
+                f"profiles are read from {options.resolved_profiles_dir()}"
+            ),
+        )
+        return cls(options, manifest)
+
+    def select(
+        self,
+        select: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        selector: str | None = None,
+    ) -> list[ModelNode]:
+        """The models matching dbt's selection grammar, upstream first."""
+        if self._connected:
+            raise RuntimeError("select() runs a dbt command, which would drop the open connection")
+        args = ["ls", *self._options.dbt_args(), "--resource-type", "model"]
+        args += ["--output", "json", "--output-keys", "unique_id"]
+        for value in select:
+            args += ["--select", value]
+        for value in exclude:
+            args += ["--exclude", value]
+        if selector:
+            args += ["--selector", selector]
+        listed = invoke(
+            args,
+            manifest=self._manifest,
+            failure="dbt could not select models",
+            hint="check --select, --exclude and --selector against dbt's node selection syntax",
+        )
+        unique_ids = {json.loads(line)["unique_id"] for line in listed or ()}
+        nodes = self._manifest.nodes
+
+        def parents(unique_id: str) -> Sequence[str]:
+            node = nodes.get(unique_id)
+            return getattr(getattr(node, "depends_on", None), "nodes", None) or ()
+
+        files = self._manifest.files
+        return [
+            model_node(nodes[unique_id], files)
+            for unique_id in dependency_order(unique_ids, parents)
+        ]
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[Warehouse]:
+        """A live connection from the project's profile and target, released at the end."""
+        adapter = self._adapter()
+        try:
+            with adapter.connection_named(CONNECTION_NAME):
+                self._open(adapter)
+                warehouse = Warehouse(adapter, self._manifest, package=PACKAGE_NAME)
+                self._connected = True
+                try:
+                    yield warehouse
+                finally:
+                    self._connected = False
+                    warehouse.close()
+        finally:
+            release_database(adapter)
+
+    def _open(self, adapter: Any) -> None:
+        """Open the connection now, so an unreachable warehouse fails here, with a hint."""
+        try:
+            adapter.connections.open(adapter.connections.get_thread_connection())
+        except Exception as error:
+            raise WarehouseError(
+                f"cannot connect to the {self.adapter_type} warehouse of target "
+                f"'{self.target_name}': {one_line(error)}",
+                hint=_connect_hint(self.adapter_type, str(error)),
+            ) from error
+
+    def _adapter(self) -> Any:
+        from dbt.adapters.factory import get_adapter_by_type
+
+        return get_adapter_by_type(self._manifest.metadata.adapter_type)
+
+
+def _connect_hint(adapter_type: str, reason: str) -> str:
+    if adapter_type == "duckdb" and "lock" in reason.lower():
+        return "another process (a running `dbt build`?) holds the DuckDB file; retry when it ends"
+    return "check the target in profiles.yml and that the warehouse is reachable (`dbt debug`)"

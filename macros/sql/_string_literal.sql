@@ -1,0 +1,37 @@
+{#- A SQL string literal for any value (none becomes null).
+
+    Standard SQL escapes a quote by doubling it. Warehouses that read backslash escapes in
+    literals (Snowflake, BigQuery, Spark and Databricks) need backslashes escaped too, and
+    BigQuery refuses raw newlines inside quotes. Loops over many values should resolve the
+    macro once, `adapter.dispatch('_string_literal', 'dbt_clarify')`, and call that. -#}
+{% macro _string_literal(value) %}
+  {{ return(adapter.dispatch('_string_literal', 'dbt_clarify')(value)) }}
+{% endmacro %}
+
+{% macro default___string_literal(value) %}
+  {%- if value is none -%}
+    {{ return("null") }}
+  {%- endif -%}
+  {{ return("'" ~ (value | string | replace("'", "''")) ~ "'") }}
+{% endmacro %}
+
+{% macro snowflake___string_literal(value) %}
+  {{ return(dbt_clarify._backslash_escaped_literal(value)) }}
+{% endmacro %}
+
+{% macro bigquery___string_literal(value) %}
+  {{ return(dbt_clarify._backslash_escaped_literal(value)) }}
+{% endmacro %}
+
+{% macro spark___string_literal(value) %}
+  {{ return(dbt_clarify._backslash_escaped_literal(value)) }}
+{% endmacro %}
+
+{% macro _backslash_escaped_literal(value) %}
+  {%- if value is none -%}
+    {{ return("null") }}
+  {%- endif -%}
+  {%- set escaped = value | string
+      | replace("\\", "\\\\") | replace("'", "\\'") | replace("\n", "\\n") | replace("\r", "\\r") -%}
+  {{ return("'" ~ escaped ~ "'") }}
+{% endmacro %}

@@ -8,9 +8,9 @@ from datetime import datetime
 import pytest
 
 from dbt_clarify.dbt import DbtProject
+from dbt_clarify.engine.reader import ChangedRow, read_changed_rows, watermark_text
 from dbt_clarify.errors import ConfigError
 from dbt_clarify.state import Watermark
-from dbt_clarify.sync.reader import ChangedRow, read_changed_rows, watermark_text
 from support.dbt_project import DbtEnv
 
 pytestmark = pytest.mark.dbt

@@ -227,7 +227,7 @@ def test_load_keeps_dbt_quiet_on_stdout(dbt_env: DbtEnv, capfd: pytest.CaptureFi
 
 def test_importing_the_package_does_not_import_dbt() -> None:
     code = (
-        "import sys, dbt_clarify.dbt, dbt_clarify.state, dbt_clarify.sync.reader\n"
+        "import sys, dbt_clarify.dbt, dbt_clarify.state, dbt_clarify.engine.reader\n"
         "loaded = [m for m in sys.modules if m == 'dbt' or m.startswith('dbt.')]\n"
         "assert not loaded, loaded\n"
     )

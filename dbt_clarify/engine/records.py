@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from dbt_clarify.clarify.schema import FieldSchema, ObjectSchema
+from dbt_clarify.engine import normalize
+from dbt_clarify.engine.normalize import InvalidValue, Normalizer
 from dbt_clarify.spec import COMPANY_LINK_FIELD, SyncSpec, column_positions, field_targets
-from dbt_clarify.sync import normalize
-from dbt_clarify.sync.normalize import InvalidValue, Normalizer
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from dbt_clarify.clarify.schema import ObjectSchema, parse_schemas
+from dbt_clarify.engine import normalize
+from dbt_clarify.engine.records import BuiltRecord, RecordBuilder, RejectedRow
 from dbt_clarify.errors import ConfigError
 from dbt_clarify.spec import parse_spec
-from dbt_clarify.sync import normalize
-from dbt_clarify.sync.records import BuiltRecord, RecordBuilder, RejectedRow
 
 SCHEMAS_JSON = json.loads((Path(__file__).parents[1] / "clarify_schemas.json").read_text())
 SCHEMAS = parse_schemas(SCHEMAS_JSON["current"])

@@ -1,0 +1,95 @@
+"""``dbt-clarify sync``: the main job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dbt_clarify.cli.options import (
+    debug_option,
+    project_options,
+    selection_options,
+    split_selection,
+)
+
+
+@click.command()
+@selection_options
+@project_options
+@click.option(
+    "--state-schema", default=None, help="Schema for sync state (default <schema>_clarify)."
+)
+@click.option("--full-refresh", is_flag=True, help="Resend every row, ignoring the watermark.")
+@click.option(
+    "--batch-size", type=click.IntRange(1, 500), default=None, help="Records per request."
+)
+@click.option("--concurrency", type=click.IntRange(1, 64), default=None, help="Requests in flight.")
+@click.option(
+    "--read-batch-rows",
+    type=click.IntRange(1),
+    default=2000,
+    show_default=True,
+    help="Rows read from the warehouse and checkpointed at a time.",
+)
+@click.option("--fail-fast", is_flag=True, help="Stop after the first model with rejected rows.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Progress as a terminal display or as JSON lines.",
+)
+@click.option(
+    "--run-result",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the run result (default <target-path>/clarify_run_results.json).",
+)
+@debug_option
+def sync(
+    select: tuple[str, ...],
+    exclude: tuple[str, ...],
+    selector: str | None,
+    project_dir: Path,
+    profiles_dir: Path | None,
+    target: str | None,
+    vars: str | None,
+    state_schema: str | None,
+    full_refresh: bool,
+    batch_size: int | None,
+    concurrency: int | None,
+    read_batch_rows: int,
+    fail_fast: bool,
+    log_format: str,
+    run_result: Path | None,
+) -> int:
+    """Upsert the rows of the selected sync models that changed since the last sync."""
+    from dbt_clarify.cli.render import JsonReporter, TextReporter, render_summary
+    from dbt_clarify.engine.options import SyncOptions
+    from dbt_clarify.engine.runner import run_sync
+    from dbt_clarify.settings import ClarifySettings
+
+    options = SyncOptions(
+        settings=ClarifySettings.from_env(),
+        project_dir=project_dir,
+        profiles_dir=profiles_dir,
+        target=target,
+        vars=vars,
+        select=split_selection(select) or ("tag:clarify",),
+        exclude=split_selection(exclude),
+        selector=selector,
+        state_schema=state_schema,
+        full_refresh=full_refresh,
+        batch_size=batch_size,
+        concurrency=concurrency,
+        read_batch_rows=read_batch_rows,
+        fail_fast=fail_fast,
+        run_result_path=run_result,
+    )
+    reporter = JsonReporter() if log_format == "json" else TextReporter()
+    with reporter:
+        result = run_sync(options, reporter)
+    if log_format == "text":
+        render_summary(result)
+    return int(result.exit_code)

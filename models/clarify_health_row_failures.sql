@@ -1,0 +1,28 @@
+{#- Rows that have not reached Clarify, by model, status and reason: what to fix first. -#}
+-- depends_on: {{ ref('clarify_health_sync_runs') }} (whose pre-hook creates the state tables)
+with troubled as (
+    select
+        model_id,
+        row_key,
+        status,
+        reason,
+        field,
+        attempts,
+        status_since,
+        last_attempt_at
+    from {{ source('dbt_clarify_state', 'clarify_sync_rows') }}
+    where status in ('rejected', 'failed')
+)
+
+select
+    model_id,
+    {{ dbt.split_part('model_id', "'.'", 3) }} as model_name,
+    status,
+    reason,
+    field,
+    count(distinct row_key) as row_count,
+    max(attempts) as max_attempts,
+    min(status_since) as first_seen_at,
+    max(last_attempt_at) as last_attempt_at
+from troubled
+group by model_id, status, reason, field

@@ -14,8 +14,12 @@ import click
 from dbt_clarify import __version__
 from dbt_clarify.cli.console import print_error, stderr
 from dbt_clarify.cli.emulator import emulator
+from dbt_clarify.cli.fields import fields
 from dbt_clarify.cli.options import debug_enabled
+from dbt_clarify.cli.reset import reset
+from dbt_clarify.cli.status import status
 from dbt_clarify.cli.sync import sync
+from dbt_clarify.cli.validate import validate
 from dbt_clarify.errors import DbtClarifyError, ExitCode
 
 
@@ -26,6 +30,10 @@ def cli() -> None:
 
 
 cli.add_command(sync)
+cli.add_command(validate)
+cli.add_command(status)
+cli.add_command(reset)
+cli.add_command(fields)
 cli.add_command(emulator)
 
 

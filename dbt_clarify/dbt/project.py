@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -10,13 +12,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dbt_clarify.dbt.nodes import ModelNode, dependency_order, model_node
+import tenacity
+
+from dbt_clarify.dbt.catalog import catalog_columns, read_catalog
+from dbt_clarify.dbt.data_tests import accepted_values_by_model
+from dbt_clarify.dbt.macros import render_macro
+from dbt_clarify.dbt.manifest_file import read_manifest
+from dbt_clarify.dbt.nodes import ColumnInfo, ModelNode, dependency_order, model_node
 from dbt_clarify.dbt.runner import invoke, one_line
+from dbt_clarify.dbt.test_subjects import tested_models
 from dbt_clarify.dbt.warehouse import Warehouse, release_database
-from dbt_clarify.errors import WarehouseError
+from dbt_clarify.errors import ConfigError, WarehouseError
 
 PACKAGE_NAME = "dbt_clarify"
 CONNECTION_NAME = "dbt-clarify"
+LOCK_WAIT_S = 300.0
+"""How long to wait for another process to release a DuckDB file before giving up."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,8 @@ class ProjectOptions:
     """A YAML mapping as text, as in dbt's ``--vars``."""
     target_path: Path | None = None
     """None: DBT_TARGET_PATH, else the project's target-path, as dbt decides."""
+    manifest_path: Path | None = None
+    """A manifest.json to use instead of parsing (one a dbt Cloud job wrote, say)."""
 
     def resolved_profiles_dir(self) -> Path:
         if self.profiles_dir is not None:
@@ -79,14 +92,15 @@ class DbtProject:
 
     @classmethod
     def load(cls, options: ProjectOptions) -> DbtProject:
-        """Parse the project (partial parsing keeps re-runs near a second); writes the manifest."""
-        options = ProjectOptions(
-            project_dir=options.project_dir.expanduser().resolve(),
-            profiles_dir=options.profiles_dir,
-            target=options.target,
-            vars=options.vars,
-            target_path=options.target_path,
+        """Parse the project (partial parsing keeps re-runs near a second); writes the manifest.
+
+        With ``manifest_path`` the project is not parsed: that manifest is used as it is.
+        """
+        options = dataclasses.replace(
+            options, project_dir=options.project_dir.expanduser().resolve()
         )
+        if options.manifest_path is not None:
+            return cls._with_manifest_file(options, options.manifest_path)
         manifest = invoke(
             ["parse", *options.dbt_args()],
             failure=f"dbt could not parse the project in {options.project_dir}",
@@ -96,6 +110,44 @@ class DbtProject:
             ),
         )
         return cls(options, manifest)
+
+    @classmethod
+    def _with_manifest_file(cls, options: ProjectOptions, path: Path) -> DbtProject:
+        manifest = read_manifest(path)
+        # Given a manifest, a dbt command skips parsing but still registers the profile's
+        # adapter, which everything after needs; listing the package's models costs little.
+        listing = ["ls", "--resource-type", "model", "--select", f"package:{PACKAGE_NAME}"]
+        invoke(
+            [*listing, *options.dbt_args()],
+            manifest=manifest,
+            failure=f"dbt could not load the project in {options.project_dir} with {path}",
+            hint=f"check the profile and target; profiles are read from "
+            f"{options.resolved_profiles_dir()}",
+        )
+        from dbt.adapters.factory import get_adapter_by_type
+
+        try:
+            get_adapter_by_type(manifest.metadata.adapter_type)
+        except KeyError:
+            raise ConfigError(
+                f"the manifest {path} was written for a {manifest.metadata.adapter_type} "
+                "target, but the profile's target uses another adapter",
+                hint="pass --target for the warehouse that the dbt job built",
+            ) from None
+        project = cls(options, manifest)
+        try:
+            # Parsing would have refused a project whose packages are missing; check it here.
+            project._adapter().config.load_dependencies()
+        except Exception as error:
+            raise ConfigError(
+                f"the dbt project in {options.project_dir} is not ready: {one_line(error)}",
+                hint=f"run `dbt deps --project-dir {options.project_dir}` first",
+            ) from error
+        return project
+
+    def tested_models(self) -> dict[str, tuple[str, ...]]:
+        """test unique_id -> the models it checks, to tell which model a failed test is about."""
+        return tested_models(self._manifest.nodes.values())
 
     def select(
         self,
@@ -133,6 +185,35 @@ class DbtProject:
             for unique_id in dependency_order(unique_ids, parents)
         ]
 
+    def catalog_columns(self, node: ModelNode) -> list[ColumnInfo] | None:
+        """The model's columns in ``target/catalog.json`` (``dbt docs generate``), if listed."""
+        found = self._manifest.nodes.get(node.unique_id)
+        if found is None:
+            return None
+        relation = (found.database, found.schema, found.alias)
+        return catalog_columns(self._catalog, node.unique_id, relation)
+
+    def accepted_values(self, node: ModelNode) -> dict[str, tuple[str, ...]]:
+        """Column name -> the values the model's ``accepted_values`` tests allow."""
+        return dict(self._accepted_values.get(node.unique_id, {}))
+
+    @functools.cached_property
+    def _catalog(self) -> Any:
+        return read_catalog(self.target_path)
+
+    @functools.cached_property
+    def _accepted_values(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        return accepted_values_by_model(self._manifest.nodes.values())
+
+    def render_offline(self, macro: str, **kwargs: Any) -> str | list[str]:
+        """The SQL a package macro renders for the profile's adapter, without connecting.
+
+        The macros only build text, so a target with placeholder credentials is enough: this
+        checks the SQL each warehouse gets where the warehouse cannot be reached. No connection
+        is named either: releasing one would open it on some adapters (BigQuery).
+        """
+        return render_macro(self._adapter(), self._manifest, PACKAGE_NAME, macro, kwargs)
+
     @contextlib.contextmanager
     def connect(self) -> Iterator[Warehouse]:
         """A live connection from the project's profile and target, released at the end."""
@@ -151,9 +232,21 @@ class DbtProject:
             release_database(adapter)
 
     def _open(self, adapter: Any) -> None:
-        """Open the connection now, so an unreachable warehouse fails here, with a hint."""
+        """Open the connection now, so an unreachable warehouse fails here, with a hint.
+
+        A DuckDB file takes one writer process at a time: while another holds it (a running
+        `dbt build`, or a second sync of the same project), wait for it rather than fail.
+        """
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(lambda e: _is_file_lock(self.adapter_type, e)),
+            stop=tenacity.stop_after_delay(LOCK_WAIT_S),
+            wait=tenacity.wait_random_exponential(multiplier=0.2, max=2),
+            reraise=True,
+        )
         try:
-            adapter.connections.open(adapter.connections.get_thread_connection())
+            for attempt in retrying:
+                with attempt:
+                    adapter.connections.open(adapter.connections.get_thread_connection())
         except Exception as error:
             raise WarehouseError(
                 f"cannot connect to the {self.adapter_type} warehouse of target "
@@ -165,6 +258,10 @@ class DbtProject:
         from dbt.adapters.factory import get_adapter_by_type
 
         return get_adapter_by_type(self._manifest.metadata.adapter_type)
+
+
+def _is_file_lock(adapter_type: str, error: BaseException) -> bool:
+    return adapter_type == "duckdb" and "lock" in str(error).lower()
 
 
 def _connect_hint(adapter_type: str, reason: str) -> str:

@@ -30,6 +30,13 @@ def sync(*, reporter: Reporter | None = None, **options: Any) -> RunResult:
     from dbt_clarify.settings import ClarifySettings
 
     settings = options.pop("settings", None) or ClarifySettings.from_env()
-    if "project_dir" in options:
-        options["project_dir"] = Path(options["project_dir"])
+    for name in (
+        "project_dir",
+        "profiles_dir",
+        "manifest_path",
+        "run_results_path",
+        "run_result_path",
+    ):
+        if options.get(name) is not None:
+            options[name] = Path(options[name])
     return run_sync(SyncOptions(settings=settings, **options), reporter)

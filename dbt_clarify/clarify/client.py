@@ -295,14 +295,27 @@ class ClarifyClient:
         if not response.is_success:
             raise self._session.refusal(response, f"deleting {object} {record_id}")
 
-    async def delete_records(self, object: str, record_ids: Sequence[str]) -> None:
-        """Delete in batches; any refusal (such as an unknown id) raises."""
+    async def delete_records(
+        self, object: str, record_ids: Sequence[str], *, missing_ok: bool = False
+    ) -> None:
+        """Delete in batches; any refusal (such as an unknown id) raises.
+
+        With ``missing_ok``, ids Clarify no longer has (deleted by hand, or by a repeat whose
+        first answer was lost) are not an error: a batch refused with 404 is retried id by id.
+        """
 
         async def delete(ids: Sequence[str]) -> None:
             body = {"items": list(ids)}
             response = await self._mutate("DELETE", RECORDS, {"object": object}, body)
-            if not response.is_success:
+            if response.status_code == 404 and missing_ok:
+                await gather_all(delete_one(record_id) for record_id in ids)
+            elif not response.is_success:
                 raise self._session.refusal(response, f"deleting {object} records")
+
+        async def delete_one(record_id: str) -> None:
+            response = await self._mutate("DELETE", RECORD, {"object": object, "id": record_id})
+            if not response.is_success and response.status_code != 404:
+                raise self._session.refusal(response, f"deleting {object} {record_id}")
 
         size = self._batch_size.value
         await gather_all(delete(record_ids[i : i + size]) for i in range(0, len(record_ids), size))

@@ -15,8 +15,10 @@ How Clarify describes a field, as this module reads it:
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -105,6 +107,11 @@ class ObjectSchema:
     @property
     def unique_fields(self) -> tuple[str, ...]:
         return tuple(name for name, f in self.fields.items() if f.unique)
+
+    def fingerprint(self) -> str:
+        """A digest that changes when a field is added or changed (a new enum option, say)."""
+        text = json.dumps(asdict(self), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def resolve(self, path: str) -> FieldSchema | None:
         """The field at a dotted path such as ``name.first_name``, or None."""

@@ -46,6 +46,35 @@ from dbt_clarify.cli.options import (
     default=None,
     help="Where to write the run result (default <target-path>/clarify_run_results.json).",
 )
+@click.option(
+    "--ignore-dbt-results",
+    is_flag=True,
+    help="Sync models even when their latest dbt build or tests failed.",
+)
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A manifest.json to use instead of parsing the project (from a dbt Cloud job, say).",
+)
+@click.option(
+    "--run-results",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The run_results.json to skip failed models by (default target/ and the record).",
+)
+@click.option(
+    "--dbt-cloud-run-id",
+    type=click.IntRange(1),
+    default=None,
+    help="Take the manifest and run results of this dbt Cloud run (DBT_CLOUD_* settings).",
+)
+@click.option(
+    "--dbt-cloud-job-id",
+    type=click.IntRange(1),
+    default=None,
+    help="Take them from the latest finished run of this dbt Cloud job.",
+)
 @debug_option
 def sync(
     select: tuple[str, ...],
@@ -63,6 +92,11 @@ def sync(
     fail_fast: bool,
     log_format: str,
     run_result: Path | None,
+    ignore_dbt_results: bool,
+    manifest: Path | None,
+    run_results: Path | None,
+    dbt_cloud_run_id: int | None,
+    dbt_cloud_job_id: int | None,
 ) -> int:
     """Upsert the rows of the selected sync models that changed since the last sync."""
     from dbt_clarify.cli.render import JsonReporter, TextReporter, render_summary
@@ -86,6 +120,11 @@ def sync(
         read_batch_rows=read_batch_rows,
         fail_fast=fail_fast,
         run_result_path=run_result,
+        ignore_dbt_results=ignore_dbt_results,
+        manifest_path=manifest,
+        run_results_path=run_results,
+        dbt_cloud_run_id=dbt_cloud_run_id,
+        dbt_cloud_job_id=dbt_cloud_job_id,
     )
     reporter = JsonReporter() if log_format == "json" else TextReporter()
     with reporter:

@@ -71,6 +71,10 @@ class ClarifyApi:
         with self._lock:
             self._catalog.define_object(name, properties, unique)
 
+    def edit_custom_field(self, object_name: str, field: str, definition: JsonSchema) -> None:
+        with self._lock:
+            self._catalog.edit_field(object_name, field, definition)
+
     def _get_schemas(self, params: dict[str, str], request: ApiRequest) -> ApiResponse:
         prefix = f"http://{request.host}/v1/workspaces/{self.config.workspace}/schemas/entities"
         data = [self._catalog.resource(name, prefix) for name in self._catalog.objects()]

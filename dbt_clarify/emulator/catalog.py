@@ -121,6 +121,14 @@ class SchemaCatalog:
         for field_name, definition in attributes.items():
             fields[field_name] = _CustomField(dict(definition), ready_at)
 
+    def edit_field(self, name: str, field: str, definition: JsonSchema) -> None:
+        """Replace a ready custom field's definition, as an admin editing it in Clarify's app."""
+        current = self._custom_fields.get(name, {}).get(field)
+        if current is None or current.ready_at > self._clock():
+            raise ValueError(f"{name} has no ready custom field {field!r} to edit")
+        self._custom_fields[name][field] = _CustomField(dict(definition), current.ready_at)
+        self._compiled_cache.clear()
+
     def _own_properties(self, name: str) -> dict[str, JsonSchema]:
         if name in self._custom_objects:
             return self._custom_objects[name]

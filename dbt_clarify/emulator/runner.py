@@ -102,6 +102,13 @@ class Emulator:
         """Define a ``c_*`` object from JSON Schema properties, ``unique`` being its upsert key."""
         self._api.add_custom_object(name, properties, unique)
 
+    def edit_custom_field(self, object_name: str, field: str, definition: JsonSchema) -> None:
+        """Change a custom field as a Clarify admin can in the app (add an option, say).
+
+        The public API has no such call; tests use it to change Clarify's schema under a sync.
+        """
+        self._api.edit_custom_field(object_name, field, definition)
+
 
 def serve(
     config: EmulatorConfig,

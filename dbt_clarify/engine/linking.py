@@ -3,17 +3,29 @@
 A domain resolves to a Clarify company id at most once per run: first from the companies this
 run synced, then by one lookup in Clarify, and (when the block asks for it) by creating the
 company. Domains that resolve to nothing are remembered too, so they cost no second lookup.
+A lookup that fails for a transient reason is not remembered: its people fail for this run
+and are retried on the next, rather than synced without their company.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from dbt_clarify.clarify import ClarifyClient
+from dbt_clarify.clarify import ClarifyClient, ClarifyUnavailableError
 
 COMPANY = "company"
 DOMAINS = "domains"
+
+
+@dataclass
+class Links:
+    """Company ids by domain (None: no such company), and domains whose lookup failed."""
+
+    ids: dict[str, str | None] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    """Domain -> why Clarify could not be asked about it."""
 
 
 class CompanyLinker:
@@ -25,22 +37,28 @@ class CompanyLinker:
         """Record a company synced in this run, so people linking to it need no lookup."""
         self._ids[domain] = company_id
 
-    async def resolve(
-        self, domains: Iterable[str], *, create_missing: bool
-    ) -> dict[str, str | None]:
-        """Map each domain to its company id (None when no company has it and none is created)."""
+    async def resolve(self, domains: Iterable[str], *, create_missing: bool) -> Links:
+        """Map each domain to its company id, creating missing companies when asked."""
         wanted = {d for d in domains if d}
         unknown = sorted(d for d in wanted if d not in self._ids)
+        links = Links()
         if unknown:
             found = await asyncio.gather(
-                *(self._client.find_by_unique(COMPANY, DOMAINS, d) for d in unknown)
+                *(self._client.find_by_unique(COMPANY, DOMAINS, d) for d in unknown),
+                return_exceptions=True,
             )
             for domain, record in zip(unknown, found, strict=True):
-                self._ids[domain] = record["id"] if record else None
-            missing = [d for d in unknown if self._ids[d] is None]
+                if isinstance(record, ClarifyUnavailableError):
+                    links.unavailable[domain] = record.message
+                elif isinstance(record, BaseException):
+                    raise record
+                else:
+                    self._ids[domain] = record["id"] if record else None
+            missing = [d for d in unknown if d in self._ids and self._ids[d] is None]
             if create_missing and missing:
                 await self._create(missing)
-        return {d: self._ids[d] for d in wanted}
+        links.ids = {d: self._ids[d] for d in wanted if d in self._ids}
+        return links
 
     async def _create(self, domains: list[str]) -> None:
         records = [{"name": d, DOMAINS: {"items": [d]}} for d in domains]

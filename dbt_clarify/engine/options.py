@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dbt_clarify.clarify import ClientOptions
 from dbt_clarify.settings import ClarifySettings
 
 
@@ -27,9 +28,22 @@ class SyncOptions:
     batch_size: int | None = None
     """Records per bulk request; default the client's (25, Clarify's documented safe size)."""
     concurrency: int | None = None
+    client: ClientOptions | None = None
+    """Timeouts, retries and pacing of the Clarify client (``batch_size`` and ``concurrency``
+    above win over its own)."""
     fail_fast: bool = False
     read_batch_rows: int = 2000
     """Rows fetched from the warehouse and sent per checkpoint."""
     run_result_path: Path | None = None
     """Where to write the run result; default ``<dbt target path>/clarify_run_results.json``."""
     extra_env: dict[str, str] = field(default_factory=dict)
+    ignore_dbt_results: bool = False
+    """Sync models even when their latest dbt build or tests failed."""
+    manifest_path: Path | None = None
+    """A manifest.json to use instead of parsing the project (one a dbt Cloud job wrote)."""
+    run_results_path: Path | None = None
+    """The run_results.json to judge models by; default target/ and the on-run-end record."""
+    dbt_cloud_run_id: int | None = None
+    """Take the manifest and run results of this dbt Cloud run (DBT_CLOUD_* settings)."""
+    dbt_cloud_job_id: int | None = None
+    """Take them from the latest finished run of this dbt Cloud job."""

@@ -12,11 +12,32 @@ from datetime import date, datetime
 from typing import Any
 
 from dbt_clarify.dbt import ModelNode, RowStream, Warehouse
-from dbt_clarify.errors import ConfigError
 from dbt_clarify.state import Watermark
 
-TRAILING_COLUMNS = 3
-"""changed_rows appends _dbt_clarify_superseded, _dbt_clarify_cursor, _dbt_clarify_key."""
+TRAILING_COLUMNS = 5
+"""changed_rows appends _dbt_clarify_superseded, _cursor, _key, _hash and _relink."""
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    """How the per-row ledger narrows the rows read to those worth sending.
+
+    ``schema_hash`` fingerprints Clarify's schema, so a changed schema retries rejected rows; a
+    rejected row is otherwise retried until it has ``retry_limit`` attempts.
+    """
+
+    schema: str
+    model_id: str
+    schema_hash: str
+    retry_limit: int
+
+    def as_macro_argument(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "model_id": self.model_id,
+            "schema_hash": self.schema_hash,
+            "retry_limit": self.retry_limit,
+        }
 
 
 @dataclass(frozen=True)
@@ -28,6 +49,9 @@ class ChangedRow:
     key_value: str
     superseded: bool
     """A later selected row has the same key (trimmed, any case): report this one, don't send it."""
+    row_hash: str
+    relink: bool = False
+    """Unchanged, but synced without its company last time: send it only if that now exists."""
 
 
 class ChangedRows:
@@ -42,9 +66,11 @@ class ChangedRows:
             yield [
                 ChangedRow(
                     values=tuple(row[:-TRAILING_COLUMNS]),
-                    superseded=bool(row[-3]),
-                    cursor_value=watermark_text(row[-2]),
-                    key_value=row[-1],
+                    superseded=bool(row[-5]),
+                    cursor_value=watermark_text(row[-4]),
+                    key_value=row[-3],
+                    row_hash=row[-2],
+                    relink=bool(row[-1]),
                 )
                 for row in batch
             ]
@@ -68,42 +94,57 @@ def watermark_text(value: Any) -> str | None:
     return str(value)
 
 
-def read_changed_rows(
-    warehouse: Warehouse,
-    node: ModelNode,
-    columns: Sequence[str],
-    cursor: str | None,
-    key: str,
-    watermark: Watermark | None,
-    lookback_seconds: int,
-    batch_size: int,
-) -> ChangedRows:
-    """Stream the model's rows past ``watermark`` (all rows without one), ordered by
-    (cursor, key as text), ``columns`` first.
+@dataclass(frozen=True)
+class RowSelection:
+    """Which rows of a model a sync reads: past the watermark, narrowed by the ledger.
 
-    ``lookback_seconds`` re-reads rows whose cursor is that far behind the watermark (units for a
-    numeric cursor), for rows committed late with an older cursor.
+    Each row's content hash covers ``hash_columns`` (the mapped ones) and ``salt`` (the
+    mapping's hash, so a changed mapping resends every row). Without ``ledger`` every row past
+    the watermark is read (a full refresh), hashed the same way.
     """
-    real = {column.name.lower(): column for column in warehouse.columns(node)}
-    needed = dict.fromkeys([*columns, key, *([cursor] if cursor else [])])
-    missing = [name for name in needed if name.lower() not in real]
-    if missing:
-        raise ConfigError(
-            f"model {node.name} has no column {', '.join(missing)} in {node.relation_name}",
-            hint=f"add it to {node.sql_file} and rebuild the model, or change its clarify block",
+
+    node: ModelNode
+    columns: Sequence[str]
+    cursor: str | None
+    key: str
+    cursor_type: str | None
+    watermark: Watermark | None
+    lookback_seconds: int
+    hash_columns: Sequence[str]
+    salt: str
+    ledger: LedgerFilter | None
+
+    def render(self, warehouse: Warehouse, *, count_unchanged: bool = False) -> str:
+        sql = warehouse.render(
+            "changed_rows",
+            relation=self.node.relation_name,
+            columns=list(self.columns),
+            cursor=self.cursor,
+            key=self.key,
+            cursor_type=self.cursor_type,
+            watermark_cursor=self.watermark.cursor_value if self.watermark else None,
+            watermark_key=self.watermark.key_value if self.watermark else None,
+            lookback_seconds=self.lookback_seconds,
+            hash_columns=list(self.hash_columns),
+            salt=self.salt,
+            ledger=self.ledger.as_macro_argument() if self.ledger else None,
+            count_unchanged=count_unchanged,
         )
-    cursor_type = real[cursor.lower()].data_type if cursor else None
-    sql = warehouse.render(
-        "changed_rows",
-        relation=node.relation_name,
-        columns=list(columns),
-        cursor=cursor,
-        key=key,
-        cursor_type=cursor_type,
-        watermark_cursor=watermark.cursor_value if watermark else None,
-        watermark_key=watermark.key_value if watermark else None,
-        lookback_seconds=lookback_seconds,
-    )
-    if not isinstance(sql, str):
-        raise TypeError("changed_rows must render one statement")
-    return ChangedRows(columns, warehouse.stream(sql, batch_size))
+        if not isinstance(sql, str):
+            raise TypeError("changed_rows must render one statement")
+        return sql
+
+
+def read_changed_rows(
+    warehouse: Warehouse, selection: RowSelection, batch_size: int
+) -> ChangedRows:
+    """Stream the selected rows, ordered by (cursor, key as text), ``columns`` first."""
+    return ChangedRows(selection.columns, warehouse.stream(selection.render(warehouse), batch_size))
+
+
+def count_unchanged_rows(warehouse: Warehouse, selection: RowSelection) -> int:
+    """How many rows the ledger filtered out because Clarify already holds them as they are."""
+    if selection.ledger is None:
+        return 0
+    rows = warehouse.query(selection.render(warehouse, count_unchanged=True))
+    return int(rows[0][0]) if rows else 0

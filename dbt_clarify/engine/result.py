@@ -33,6 +33,8 @@ class ModelResult(BaseModel):
     unchanged: int = 0
     rejected: int = 0
     failed: int = 0
+    deleted: int = 0
+    """Records deleted from Clarify because their rows left the model (``on_delete: delete``)."""
     unlinked: int = 0
     """People synced without a company because no company holds their domain."""
     requests: int = 0

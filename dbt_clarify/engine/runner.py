@@ -6,8 +6,14 @@ Order of work, so that a mistake costs nothing:
 3. only then, model by model (companies before the people linked to them), stream the rows past
    the watermark, build records, upsert them, and checkpoint the watermark after each batch.
 
-The watermark never passes a row that failed transiently: from the first such row on it stays
-put, so the next run reads that row again (the upserts it repeats are safe through ``match_on``).
+Nothing is lost: every row read ends in the per-row ledger as synced (with its content hash
+and Clarify id), rejected (with Clarify's reason) or failed (retries exhausted), in the same
+checkpoint that moves the watermark past it. Failed rows are read again by key on every later
+run, whatever their cursor; rejected ones when their content, the mapping or Clarify's schema
+changes, and otherwise until they have had ``REJECTED_RETRY_LIMIT`` attempts. Nothing is sent
+twice for nothing: a row whose content hash matches the ledger is filtered out in the warehouse.
+A crash between a send and its checkpoint only means that batch is sent again next run, and
+the upserts through ``match_on`` update the same records.
 """
 
 from __future__ import annotations
@@ -18,25 +24,43 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Literal
+from pathlib import Path
+from typing import Literal, Protocol
 
 from dbt_clarify import __version__
 from dbt_clarify.clarify import ClarifyClient, ClientOptions, WriteOutcome
 from dbt_clarify.clarify.schema import ObjectSchema
 from dbt_clarify.dbt import ColumnInfo, DbtProject, ModelNode, ProjectOptions, Warehouse
+from dbt_clarify.dbt_cloud import DbtCloudSettings, fetch_cloud_artifacts
+from dbt_clarify.dbt_results import dbt_results_for_sync
+from dbt_clarify.engine.gating import gate
 from dbt_clarify.engine.linking import CompanyLinker
 from dbt_clarify.engine.options import SyncOptions
 from dbt_clarify.engine.progress import Reporter, SilentReporter
-from dbt_clarify.engine.reader import ChangedRow, read_changed_rows
+from dbt_clarify.engine.reader import (
+    ChangedRow,
+    LedgerFilter,
+    RowSelection,
+    count_unchanged_rows,
+    read_changed_rows,
+)
 from dbt_clarify.engine.records import BuiltRecord, RecordBuilder, RejectedRow
 from dbt_clarify.engine.result import ModelResult, RowIssueResult, RunResult
 from dbt_clarify.errors import ConfigError
 from dbt_clarify.spec import SyncSpec, check_columns, check_schema, parse_spec
-from dbt_clarify.state import RowIssue, RunRecord, StateStore, Watermark, default_state_schema
+from dbt_clarify.state import (
+    LedgerEntry,
+    RunRecord,
+    StateStore,
+    Watermark,
+    default_state_schema,
+)
 
 IssueStatus = Literal["rejected", "failed"]
 CLARIFY_TAG = "clarify"
 SUPERSEDED = "superseded by a later row with the same key in this model"
+REJECTED_RETRY_LIMIT = 3
+"""Attempts a rejected row gets while neither it, its mapping nor Clarify's schema changes."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +71,8 @@ class SyncModel:
     spec: SyncSpec
     columns: tuple[str, ...]
     """Warehouse column names to select, in the warehouse's own spelling."""
+    mapped_columns: tuple[str, ...]
+    """The columns whose values are sent: a row's content hash covers these."""
     cursor_column: str | None
     key_column: str
     cursor_type: str | None
@@ -57,9 +83,18 @@ def run_sync(options: SyncOptions, reporter: Reporter | None = None) -> RunResul
     return asyncio.run(_run(options, reporter or SilentReporter()))
 
 
-def select_sync_models(
-    project: DbtProject, options: SyncOptions
-) -> list[tuple[ModelNode, SyncSpec]]:
+class Selection(Protocol):
+    """dbt's selection flags, as sync options and command scopes both carry them."""
+
+    @property
+    def select(self) -> Sequence[str]: ...
+    @property
+    def exclude(self) -> Sequence[str]: ...
+    @property
+    def selector(self) -> str | None: ...
+
+
+def select_sync_models(project: DbtProject, options: Selection) -> list[tuple[ModelNode, SyncSpec]]:
     """The selected models that are sync models, each with its parsed block."""
     nodes = project.select(options.select, options.exclude, options.selector)
     chosen = [n for n in nodes if CLARIFY_TAG in n.tags or n.clarify_block is not None]
@@ -87,11 +122,13 @@ def prepare_model(node: ModelNode, spec: SyncSpec, columns: Sequence[ColumnInfo]
     if spec.cursor:
         wanted.append(spec.cursor)
     names = tuple(dict.fromkeys(by_lower[w.lower()].name for w in wanted))
+    mapped = tuple(dict.fromkeys(by_lower[m.column.lower()].name for m in spec.fields))
     cursor = by_lower[spec.cursor.lower()] if spec.cursor else None
     return SyncModel(
         node=node,
         spec=spec,
         columns=names,
+        mapped_columns=mapped,
         cursor_column=cursor.name if cursor else None,
         key_column=by_lower[spec.primary_key.lower()].name,
         cursor_type=cursor.data_type if cursor else None,
@@ -106,32 +143,44 @@ async def _run(options: SyncOptions, reporter: Reporter) -> RunResult:
         version=__version__,
         target=options.target,
     )
+    manifest_path, run_results_path = _dbt_artifacts(options, reporter)
     project = DbtProject.load(
         ProjectOptions(
             project_dir=options.project_dir,
             profiles_dir=options.profiles_dir,
             target=options.target,
             vars=options.vars,
+            manifest_path=manifest_path,
         )
     )
     result.target = project.target_name
     selected = select_sync_models(project, options)
     if not selected:
         reporter.warning("nothing to sync: the selection holds no model tagged 'clarify'")
-    overrides = {"batch_size": options.batch_size, "concurrency": options.concurrency}
-    client_options = replace(
-        ClientOptions(), **{k: v for k, v in overrides.items() if v is not None}
-    )
+    client_options = options.client or ClientOptions()
+    if options.batch_size is not None:
+        client_options = replace(client_options, batch_size=options.batch_size)
+    if options.concurrency is not None:
+        client_options = replace(client_options, concurrency=options.concurrency)
     if selected:
         async with ClarifyClient(options.settings, client_options) as client:
             schemas = await client.get_schemas()
             for _, spec in selected:
                 check_schema(spec, schemas)
             with project.connect() as warehouse:
+                state_schema = options.state_schema or default_state_schema(project.target_schema)
+                if not options.ignore_dbt_results:
+                    selected = _skip_failed_dbt_models(
+                        project,
+                        warehouse,
+                        state_schema,
+                        run_results_path,
+                        selected,
+                        result,
+                        reporter,
+                    )
                 models = [prepare_model(n, s, warehouse.columns(n)) for n, s in selected]
-                state = StateStore(
-                    warehouse, options.state_schema or default_state_schema(project.target_schema)
-                )
+                state = StateStore(warehouse, state_schema)
                 state.ensure()
                 engine = _ModelSync(client, warehouse, state, options, reporter, result.run_id)
                 for model in models:
@@ -145,6 +194,58 @@ async def _run(options: SyncOptions, reporter: Reporter) -> RunResult:
     result.elapsed_s = round(time.monotonic() - started, 3)
     result.write(options.run_result_path or project.target_path / "clarify_run_results.json")
     return result
+
+
+def _dbt_artifacts(options: SyncOptions, reporter: Reporter) -> tuple[Path | None, Path | None]:
+    """The manifest and run results to use: given paths, or fetched from a dbt Cloud run."""
+    manifest_path, run_results_path = options.manifest_path, options.run_results_path
+    if options.dbt_cloud_run_id is not None or options.dbt_cloud_job_id is not None:
+        fetched = fetch_cloud_artifacts(
+            DbtCloudSettings.from_env(),
+            options.project_dir / "target" / "dbt_cloud",
+            run_id=options.dbt_cloud_run_id,
+            job_id=options.dbt_cloud_job_id,
+        )
+        reporter.warning(f"using the manifest and run results of dbt Cloud run {fetched.run_id}")
+        manifest_path = manifest_path or fetched.manifest_path
+        run_results_path = run_results_path or fetched.run_results_path
+    return manifest_path, run_results_path
+
+
+def _skip_failed_dbt_models(
+    project: DbtProject,
+    warehouse: Warehouse,
+    state_schema: str,
+    run_results_path: Path | None,
+    selected: list[tuple[ModelNode, SyncSpec]],
+    result: RunResult,
+    reporter: Reporter,
+) -> list[tuple[ModelNode, SyncSpec]]:
+    """Drop the models whose latest dbt build or tests failed, reporting each as skipped.
+
+    Checked before anything else touches a model: one that failed to build may have no table.
+    """
+    dbt_results = dbt_results_for_sync(
+        warehouse,
+        state_schema,
+        [node.unique_id for node, _ in selected],
+        run_results_path=run_results_path,
+        target_path=project.target_path,
+    )
+    decision = gate([n for n, _ in selected], dbt_results, project.tested_models())
+    specs = {node.unique_id: spec for node, spec in selected}
+    for skipped in decision.skipped:
+        reporter.warning(skipped.warning)
+        result.models.append(
+            ModelResult(
+                unique_id=skipped.node.unique_id,
+                name=skipped.node.name,
+                object=specs[skipped.node.unique_id].object,
+                status="skipped",
+                message=skipped.reason,
+            )
+        )
+    return [(n, s) for n, s in selected if decision.keeps(n)]
 
 
 class _ModelSync:
@@ -175,47 +276,25 @@ class _ModelSync:
         result = ModelResult(unique_id=node.unique_id, name=node.name, object=spec.object)
         self.reporter.model_started(node.name, spec.object)
 
-        watermark = None if self.options.full_refresh else self.state.watermark(node.unique_id)
-        if watermark is not None and watermark.mapping_hash != spec.mapping_hash():
-            self.reporter.warning(f"{node.name}: its clarify block changed; resyncing every row")
-            watermark = None
-        open_issues = {i.row_key for i in self.state.issues(node.unique_id)}
-        rows = read_changed_rows(
-            self.warehouse,
-            node,
-            model.columns,
-            model.cursor_column,
-            model.key_column,
-            watermark,
-            spec.lookback_seconds,
-            self.options.read_batch_rows,
-        )
+        selection = self._selection(model, schema)
+        result.unchanged = count_unchanged_rows(self.warehouse, selection)
+        rows = read_changed_rows(self.warehouse, selection, self.options.read_batch_rows)
         builder = RecordBuilder(spec, schema, rows.columns)
-        stalled = False
+        schema_hash = schema.fingerprint()
+        completed = True
         try:
             for batch in rows:
                 result.read += len(batch)
-                issues, synced, first_failed = await self._send_batch(model, builder, batch, result)
-                if issues:
-                    self.state.record_issues(node.unique_id, self.run_id, issues)
-                cleared = [k for k in synced if k in open_issues]
-                if cleared:
-                    self.state.clear_issues(node.unique_id, cleared)
-                    open_issues.difference_update(cleared)
-                if not stalled:
-                    done = batch if first_failed is None else batch[:first_failed]
-                    if done:
-                        last = done[-1]
-                        watermark = Watermark(
-                            last.cursor_value, last.key_value, spec.mapping_hash()
-                        )
-                        self.state.save_watermark(node.unique_id, watermark)
-                    stalled = first_failed is not None
+                entries = await self._send_batch(model, builder, batch, schema_hash, result)
+                self._checkpoint(model, batch, entries)
                 self.reporter.rows_done(node.name, len(batch))
-                if self.options.fail_fast and issues:
+                if self.options.fail_fast and (result.rejected or result.failed):
+                    completed = False
                     break
         finally:
             rows.close()
+        if completed and spec.on_delete == "delete":
+            await self._delete_orphans(model, result)
         result.requests = self.client.stats.total - requests_before
         result.elapsed_s = round(time.monotonic() - started, 3)
         if result.rejected or result.failed:
@@ -238,38 +317,103 @@ class _ModelSync:
         )
         return result
 
+    def _selection(self, model: SyncModel, schema: ObjectSchema) -> RowSelection:
+        """The rows to read: past the watermark and, unless refreshing, changed per the ledger."""
+        node, spec = model.node, model.spec
+        watermark = None
+        if model.cursor_column and not self.options.full_refresh:
+            watermark = self.state.watermark(node.unique_id)
+        if watermark is not None and watermark.mapping_hash != spec.mapping_hash():
+            self.reporter.warning(f"{node.name}: its clarify block changed; resyncing every row")
+            watermark = None
+        ledger = None
+        if not self.options.full_refresh:
+            ledger = LedgerFilter(
+                schema=self.state.schema,
+                model_id=node.unique_id,
+                schema_hash=schema.fingerprint(),
+                retry_limit=REJECTED_RETRY_LIMIT,
+            )
+        return RowSelection(
+            node=node,
+            columns=model.columns,
+            cursor=model.cursor_column,
+            key=model.key_column,
+            cursor_type=model.cursor_type,
+            watermark=watermark,
+            lookback_seconds=spec.lookback_seconds,
+            hash_columns=model.mapped_columns,
+            salt=spec.mapping_hash(),
+            ledger=ledger,
+        )
+
+    def _checkpoint(
+        self, model: SyncModel, batch: Sequence[ChangedRow], entries: Sequence[LedgerEntry]
+    ) -> None:
+        """Record what happened to each row of the batch, then move the watermark past it."""
+        node = model.node
+        self.state.record_rows(node.unique_id, self.run_id, entries)
+        if model.cursor_column and batch:
+            last = batch[-1]
+            self.state.save_watermark(
+                node.unique_id,
+                Watermark(last.cursor_value, last.key_value, model.spec.mapping_hash()),
+                model.cursor_type,
+            )
+
     async def _send_batch(
         self,
         model: SyncModel,
         builder: RecordBuilder,
         batch: Sequence[ChangedRow],
+        schema_hash: str,
         result: ModelResult,
-    ) -> tuple[list[RowIssue], list[str], int | None]:
-        """Send one batch; return its row issues, the keys synced, and the first failed index."""
+    ) -> list[LedgerEntry]:
+        """Send one batch; return a ledger entry for every row in it."""
         spec = model.spec
-        issues: list[RowIssue] = []
+        entries: list[LedgerEntry] = []
+
+        def trouble(row: ChangedRow, status: IssueStatus, reason: str, field: str | None) -> None:
+            result.add_issue(
+                RowIssueResult(key=row.key_value, status=status, reason=reason, field=field)
+            )
+            entries.append(
+                LedgerEntry(
+                    row_key=row.key_value,
+                    status=status,
+                    row_hash=row.row_hash,
+                    reason=reason,
+                    field=field,
+                    schema_hash=schema_hash,
+                )
+            )
+
         # In a batch the later row with a key wins; the reader flags earlier ones across batches.
-        pending: dict[str, tuple[int, BuiltRecord]] = {}
-        for index, row in enumerate(batch):
+        pending: dict[str, tuple[ChangedRow, BuiltRecord]] = {}
+        for row in batch:
             if row.superseded:
-                issues.append(self._issue(result, row.key_value, "rejected", SUPERSEDED, None))
+                trouble(row, "rejected", SUPERSEDED, None)
                 continue
             built = builder.build(row.values)
             if isinstance(built, RejectedRow):
-                issues.append(
-                    self._issue(result, row.key_value, "rejected", built.reason, built.field)
-                )
+                trouble(row, "rejected", built.reason, built.field)
                 continue
             earlier = pending.pop(built.key, None)
             if earlier is not None:
-                issues.append(
-                    self._issue(result, batch[earlier[0]].key_value, "rejected", SUPERSEDED, None)
-                )
-            pending[built.key] = (index, built)
+                trouble(earlier[0], "rejected", SUPERSEDED, None)
+            pending[built.key] = (row, built)
 
         sendable = list(pending.values())
         if spec.company_link_column:
-            await self._link_companies(spec, [b for _, b in sendable], result)
+            unavailable = await self._link_companies(spec, [b for _, b in sendable], result)
+            for row, built in [p for p in sendable if p[1].company_domain in unavailable]:
+                reason = unavailable[built.company_domain or ""]
+                trouble(row, "failed", f"company lookup failed: {reason}", "company.domains")
+            sendable = [p for p in sendable if p[1].company_domain not in unavailable]
+            # An unchanged row synced without its company goes out again only to link it.
+            still_unlinked = [p for p in sendable if p[0].relink and _unlinked(p[1])]
+            result.unchanged += len(still_unlinked)
+            sendable = [p for p in sendable if not (p[0].relink and _unlinked(p[1]))]
         outcomes: list[WriteOutcome] = []
         if sendable:
             outcomes = await self.client.upsert_many(
@@ -278,45 +422,59 @@ class _ModelSync:
                 match_on=spec.match_on,
                 append=builder.collection_fields,
             )
-        synced: list[str] = []
-        first_failed: int | None = None
-        for (index, built), outcome in zip(sendable, outcomes, strict=True):
-            key = batch[index].key_value
+        for (row, built), outcome in zip(sendable, outcomes, strict=True):
             if outcome.ok:
-                synced.append(key)
                 if outcome.created:
                     result.created += 1
                 else:
                     result.updated += 1
                 if spec.object == "company" and outcome.record_id:
                     self.linker.remember(built.key, outcome.record_id)
+                result.unlinked += _unlinked(built)
+                entries.append(
+                    LedgerEntry(
+                        row_key=row.key_value,
+                        status="unlinked" if _unlinked(built) else "synced",
+                        row_hash=row.row_hash,
+                        clarify_id=outcome.record_id,
+                    )
+                )
                 continue
             error = outcome.error
             reason = (error.detail or error.title) if error else "no answer from Clarify"
             status: IssueStatus = "failed" if outcome.transient else "rejected"
-            issues.append(self._issue(result, key, status, reason, error.field if error else None))
-            if outcome.transient and (first_failed is None or index < first_failed):
-                first_failed = index
-        return issues, synced, first_failed
+            trouble(row, status, reason, error.field if error else None)
+        return entries
+
+    async def _delete_orphans(self, model: SyncModel, result: ModelResult) -> None:
+        """Delete from Clarify the records this tool synced for keys that left the model."""
+        node = model.node
+        assert node.relation_name is not None  # prepare_model refuses ephemeral models
+        orphans = self.state.orphans(node.unique_id, node.relation_name, model.key_column)
+        if not orphans:
+            return
+        ids = list(dict.fromkeys(clarify_id for _, clarify_id in orphans))
+        await self.client.delete_records(model.spec.object, ids, missing_ok=True)
+        self.state.forget_rows(node.unique_id, [row_key for row_key, _ in orphans])
+        result.deleted = len(ids)
 
     async def _link_companies(
         self, spec: SyncSpec, records: list[BuiltRecord], result: ModelResult
-    ) -> None:
-        ids = await self.linker.resolve(
+    ) -> dict[str, str]:
+        """Set each record's company_id; return the domains Clarify could not be asked about."""
+        links = await self.linker.resolve(
             (r.company_domain for r in records if r.company_domain),
             create_missing=spec.create_missing_companies,
         )
         for record in records:
-            company_id = ids.get(record.company_domain) if record.company_domain else None
+            if not record.company_domain or record.company_domain in links.unavailable:
+                continue
+            company_id = links.ids.get(record.company_domain)
             if company_id:
                 record.attributes["company_id"] = company_id
-            elif record.company_domain:
-                result.unlinked += 1
+        return links.unavailable
 
-    @staticmethod
-    def _issue(
-        result: ModelResult, key: str, status: IssueStatus, reason: str, field: str | None
-    ) -> RowIssue:
-        issue = RowIssue(row_key=key, status=status, reason=reason, field=field)
-        result.add_issue(RowIssueResult(key=key, status=status, reason=reason, field=field))
-        return issue
+
+def _unlinked(record: BuiltRecord) -> bool:
+    """A person whose company domain resolved to no company (yet)."""
+    return bool(record.company_domain) and "company_id" not in record.attributes

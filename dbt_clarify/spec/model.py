@@ -15,6 +15,8 @@ DEFAULT_MATCH_ON = {"person": "email_addresses", "company": "domains", "deal": "
 DEFAULT_CURSOR = "updated_at"
 MODES = ("upsert", "update", "create")
 NULL_POLICIES = ("skip", "clear")
+DELETE_POLICIES = ("ignore", "delete")
+"""What happens in Clarify when a row leaves the model: nothing, or its record is deleted."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class SyncSpec:
     mode: str = "upsert"
     null_values: str = "skip"
     create_missing_companies: bool = False
+    on_delete: str = "ignore"
     lookback_seconds: int = 0
     batch_size: int | None = None
 
@@ -64,8 +67,8 @@ class SyncSpec:
         """A digest of what decides the records sent and how rows are tracked.
 
         Key order, aliases and spelled-out defaults do not change it; a changed mapping does, so
-        the sync resends that model. ``lookback`` and ``batch_size`` are left out: they change
-        how rows are read and sent, not what is sent.
+        the sync resends that model. ``lookback``, ``batch_size`` and ``on_delete`` are left out:
+        they change how rows are read, sent and removed, not what is sent.
         """
         normalised = {
             "version": 1,

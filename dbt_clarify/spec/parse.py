@@ -16,6 +16,7 @@ from dbt_clarify.spec.messages import BlockLocation, describe, did_you_mean
 from dbt_clarify.spec.model import (
     DEFAULT_CURSOR,
     DEFAULT_MATCH_ON,
+    DELETE_POLICIES,
     MODES,
     NULL_POLICIES,
     STANDARD_OBJECTS,
@@ -32,6 +33,7 @@ KNOWN_KEYS = (
     "mode",
     "null_values",
     "create_missing_companies",
+    "on_delete",
     "lookback",
     "batch_size",
 )
@@ -48,6 +50,7 @@ _MEANING = {
     "mode": "upsert: create or update; update: never create; create: never update",
     "null_values": "skip: leave Clarify's value; clear: send null",
     "create_missing_companies": "true creates the companies that linked people lack",
+    "on_delete": "ignore: leave Clarify's record; delete: delete records this tool synced",
     "lookback": "give seconds (3600) or a whole number with s, m, h or d: '30m', '2h', '1d'",
     "batch_size": "records per bulk request, e.g. 25",
 }
@@ -86,6 +89,7 @@ def parse_spec(model: str, file: str | None, block_key: str, block: Any) -> Sync
         mode=read.choice("mode", MODES),
         null_values=read.choice("null_values", NULL_POLICIES),
         create_missing_companies=read.create_missing_companies(link_column),
+        on_delete=read.choice("on_delete", DELETE_POLICIES),
         lookback_seconds=read.lookback(),
         batch_size=read.batch_size(),
     )

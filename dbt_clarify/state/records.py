@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Literal
 
 IssueStatus = Literal["rejected", "failed"]
+RowStatus = Literal["synced", "unlinked", "rejected", "failed"]
+"""``unlinked``: synced, but without the company its domain names (none in Clarify yet)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,25 @@ class RowIssue:
     status: IssueStatus
     reason: str
     field: str | None
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """What a sync learned about one row: the per-row ledger's unit.
+
+    ``row_hash`` is the content hash computed in the warehouse when the row was read: a synced
+    row whose hash is unchanged is not sent again. ``schema_hash`` fingerprints Clarify's schema
+    when a row was rejected, so that a changed schema (a field created, an option added) earns
+    the row another attempt.
+    """
+
+    row_key: str
+    status: RowStatus
+    row_hash: str | None
+    clarify_id: str | None = None
+    reason: str | None = None
+    field: str | None = None
+    schema_hash: str | None = None
 
 
 @dataclass(frozen=True)

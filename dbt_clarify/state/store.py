@@ -9,15 +9,27 @@ Times are stored as UTC without a zone and handed back as aware UTC datetimes.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from dbt_clarify import __version__
 from dbt_clarify.dbt import Warehouse
-from dbt_clarify.state.records import RowIssue, RunRecord, Watermark
+from dbt_clarify.state.records import LedgerEntry, RowIssue, RunRecord, Watermark
 
+_TROUBLED = ("rejected", "failed")
 KEYS_PER_STATEMENT = 500
 """Row keys per IN list or VALUES list, to keep each statement a reasonable size."""
+
+
+@dataclass(frozen=True)
+class _Earlier:
+    """What the ledger held for a key before this write."""
+
+    status: str
+    attempts: int
+    status_since: str | None
+    clarify_id: str | None
 
 
 def default_state_schema(target_schema: str) -> str:
@@ -33,6 +45,10 @@ class StateStore:
         self._schema = schema
         self._ensured = False
 
+    @property
+    def schema(self) -> str:
+        return self._schema
+
     def ensure(self) -> None:
         """Create the schema and tables if missing; once per store."""
         if not self._ensured:
@@ -47,7 +63,10 @@ class StateStore:
         mapping_hash, cursor_value, key_value = rows[0]
         return Watermark(cursor_value=cursor_value, key_value=key_value, mapping_hash=mapping_hash)
 
-    def save_watermark(self, model_id: str, watermark: Watermark) -> None:
+    def save_watermark(
+        self, model_id: str, watermark: Watermark, cursor_type: str | None = None
+    ) -> None:
+        """Move the watermark forward (never back); ``cursor_type`` compares cursors as values."""
         self.ensure()
         self._warehouse.execute(
             self._render(
@@ -57,51 +76,60 @@ class StateStore:
                 cursor_value=watermark.cursor_value,
                 key_value=watermark.key_value,
                 updated_at=_utc_text(_now()),
+                cursor_type=cursor_type,
             )
         )
 
-    def record_issues(self, model_id: str, run_id: str, issues: Sequence[RowIssue]) -> None:
-        """Upsert by row key: the latest reason wins, attempts count up from 1."""
+    def record_rows(self, model_id: str, run_id: str, entries: Sequence[LedgerEntry]) -> None:
+        """Write the ledger entries of rows a sync settled, replacing earlier ones by row key.
+
+        A synced row starts counting attempts afresh; a rejected or failed one counts up from
+        its previous attempts and keeps the Clarify id of its last synced version.
+        """
         self.ensure()
-        latest = {issue.row_key: issue for issue in issues}
+        latest = {entry.row_key: entry for entry in entries}
         now = _utc_text(_now())
         for row_keys in _chunks(list(latest)):
-            earlier = {
-                row[0]: (int(row[4]), _utc_text(row[5]))
-                for row in self._warehouse.query(
-                    self._render("select_row_issues", model_id=model_id, row_keys=row_keys)
-                )
-            }
+            troubled = [k for k in row_keys if latest[k].status in _TROUBLED]
+            earlier = self._earlier(model_id, troubled) if troubled else {}
             rows = []
             for row_key in row_keys:
-                issue = latest[row_key]
-                attempts, first_seen_at = earlier.get(row_key, (0, now))
+                entry = latest[row_key]
+                before = earlier.get(row_key)
+                continuing = before is not None and before.status == entry.status
                 rows.append(
                     {
                         "row_key": row_key,
-                        "status": issue.status,
-                        "reason": issue.reason,
-                        "field": issue.field,
+                        "status": entry.status,
+                        "row_hash": entry.row_hash,
+                        "clarify_id": entry.clarify_id or (before.clarify_id if before else None),
+                        "reason": entry.reason,
+                        "field": entry.field,
+                        "schema_hash": entry.schema_hash,
                         "run_id": run_id,
-                        "attempts": attempts + 1,
-                        "first_seen_at": first_seen_at,
+                        "attempts": 0
+                        if entry.status not in _TROUBLED
+                        else (before.attempts if before and before.status in _TROUBLED else 0) + 1,
+                        "status_since": before.status_since if continuing and before else now,
                         "last_attempt_at": now,
                     }
                 )
-            self._warehouse.execute(
-                [
-                    self._render("delete_row_issues", model_id=model_id, row_keys=row_keys),
-                    self._render("insert_row_issues", model_id=model_id, rows=rows),
-                ]
-            )
+            self._warehouse.execute(self._render("write_ledger_rows", model_id=model_id, rows=rows))
 
-    def clear_issues(self, model_id: str, row_keys: Sequence[str]) -> None:
-        """Forget the issues of rows that have now synced."""
-        self.ensure()
-        for chunk in _chunks(list(dict.fromkeys(row_keys))):
-            self._warehouse.execute(
-                self._render("delete_row_issues", model_id=model_id, row_keys=chunk)
+    def _earlier(self, model_id: str, row_keys: list[str]) -> dict[str, _Earlier]:
+        rows = self._warehouse.query(
+            self._render("select_row_issues", model_id=model_id, row_keys=row_keys)
+        )
+        # Ordered by key, then attempt time: the last row of a key is its latest.
+        return {
+            row[0]: _Earlier(
+                status=row[1],
+                attempts=int(row[4]),
+                status_since=_utc_text(row[5]),
+                clarify_id=row[6],
             )
+            for row in rows
+        }
 
     def issues(self, model_id: str) -> list[RowIssue]:
         """The model's rejected and failed rows, ordered by row key."""
@@ -111,6 +139,22 @@ class StateStore:
             RowIssue(row_key=row_key, status=status, reason=reason or "", field=field)
             for row_key, status, reason, field, *_ in rows
         ]
+
+    def orphans(self, model_id: str, relation: str, key: str) -> list[tuple[str, str]]:
+        """(row key, Clarify id) of records this tool synced whose keys left the model."""
+        self.ensure()
+        rows = self._warehouse.query(
+            self._render("select_orphans", model_id=model_id, relation=relation, key=key)
+        )
+        return [(row_key, clarify_id) for row_key, clarify_id in rows]
+
+    def forget_rows(self, model_id: str, row_keys: Sequence[str]) -> None:
+        """Drop the ledger rows of these keys (their Clarify records were deleted)."""
+        self.ensure()
+        for chunk in _chunks(list(dict.fromkeys(row_keys))):
+            self._warehouse.execute(
+                self._render("delete_ledger_rows", model_id=model_id, row_keys=chunk)
+            )
 
     def record_run(self, run: RunRecord) -> None:
         self.ensure()

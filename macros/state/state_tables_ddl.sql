@@ -2,14 +2,15 @@
 
     clarify_sync_state  one row per model: the keyset watermark reached by the last sync
     clarify_sync_runs   one row per model and run: what the run did
-    clarify_sync_rows   rows that need attention (rejected or failed), retried on later runs;
-                        row_hash and clarify_id make room for a per-row ledger -#}
+    clarify_sync_rows   the per-row ledger: for each model and row key, the content hash last
+                        sent, the Clarify id, and the status (synced, rejected, failed) with
+                        Clarify's reason and the attempts since the row last synced -#}
 {% macro state_tables_ddl(schema) %}
   {{ return(adapter.dispatch('state_tables_ddl', 'dbt_clarify')(schema)) }}
 {% endmacro %}
 
 {% macro default__state_tables_ddl(schema) %}
-  {%- set text = dbt.type_string() -%}
+  {%- set text = dbt_clarify._type_text() -%}
   {%- set ts = dbt.type_timestamp() -%}
   {%- set count = dbt.type_bigint() -%}
   {%- set statements = [dbt_clarify._create_schema_sql(schema)] -%}
@@ -49,14 +50,15 @@
         model_id {{ text }} not null,
         row_key {{ text }} not null,
         status {{ text }} not null,
+        row_hash {{ text }},
+        clarify_id {{ text }},
         reason {{ text }},
         field {{ text }},
+        schema_hash {{ text }},
         run_id {{ text }} not null,
         attempts {{ count }} not null,
-        first_seen_at {{ ts }} not null,
-        last_attempt_at {{ ts }} not null,
-        row_hash {{ text }},
-        clarify_id {{ text }}
+        status_since {{ ts }} not null,
+        last_attempt_at {{ ts }} not null
     )
   {%- endset -%}
   {%- do statements.append(sync_rows) -%}

@@ -28,9 +28,9 @@ def test_load_describes_the_project_and_writes_the_manifest(
     assert dbt_project.project_dir == dbt_env.project_dir.resolve()
     assert dbt_project.target_path == dbt_env.project_dir.resolve() / "target"
     assert (dbt_project.target_path / "manifest.json").is_file()
-    assert dbt_project.adapter_type == "duckdb"
-    assert dbt_project.target_name == "duckdb"
-    assert dbt_project.target_schema == "main"
+    assert dbt_project.adapter_type == dbt_env.warehouse.target
+    assert dbt_project.target_name == dbt_env.warehouse.target
+    assert dbt_project.target_schema == dbt_env.warehouse.schema
 
 
 def test_load_honours_target_path_and_vars(dbt_env: DbtEnv, tmp_path: Path) -> None:
@@ -60,7 +60,7 @@ def test_select_by_tag_in_dependency_order(dbt_project: DbtProject) -> None:
 def test_select_without_arguments_lists_every_model_upstream_first(
     dbt_project: DbtProject,
 ) -> None:
-    selected = names(dbt_project.select())
+    selected = names(dbt_project.select(["package:integration_tests"]))
     assert sorted(selected) == [
         "clarify_companies",
         "clarify_people",
@@ -117,12 +117,14 @@ def test_bad_selection_is_a_config_error(
     assert raised.value.exit_code == ExitCode.CONFIG
 
 
-def test_model_node_fields(dbt_project: DbtProject) -> None:
+def test_model_node_fields(dbt_env: DbtEnv, dbt_project: DbtProject) -> None:
     companies, people = dbt_project.select(["tag:clarify"])
     assert people.unique_id == PEOPLE
     assert people.package_name == "integration_tests"
     assert people.relation_name is not None
-    assert people.relation_name.endswith('"main"."clarify_people"')
+    assert people.relation_name == (
+        f'"{dbt_env.warehouse.database}"."{dbt_env.warehouse.schema}"."clarify_people"'
+    )
     assert people.materialized == "table"
     assert people.tags == ("clarify",)
     assert people.block_key == "config.meta.clarify"

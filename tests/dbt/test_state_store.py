@@ -8,25 +8,33 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from dbt_clarify.dbt import DbtProject
-from dbt_clarify.state import RowIssue, RunRecord, StateStore, Watermark, default_state_schema
+from dbt_clarify.state import (
+    LedgerEntry,
+    RowIssue,
+    RunRecord,
+    StateStore,
+    Watermark,
+    default_state_schema,
+)
 from support.dbt_project import DbtEnv
 
 pytestmark = pytest.mark.dbt
 
 PEOPLE = "model.integration_tests.clarify_people"
 COMPANIES = "model.integration_tests.clarify_companies"
-SCHEMA = "main_clarify"
+SCHEMA = "analytics_clarify"
+"""A state schema of the tests' choosing: one name that works on every warehouse."""
 
 
 @pytest.fixture
 def store(dbt_project: DbtProject) -> Iterator[StateStore]:
     with dbt_project.connect() as warehouse:
-        yield StateStore(warehouse, default_state_schema(dbt_project.target_schema))
+        yield StateStore(warehouse, SCHEMA)
 
 
 def stored_rows(dbt_env: DbtEnv, model_id: str) -> list[tuple]:
     return dbt_env.sql(
-        "select row_key, status, attempts, run_id, first_seen_at, last_attempt_at"
+        "select row_key, status, attempts, run_id, status_since, last_attempt_at"
         f" from {SCHEMA}.clarify_sync_rows where model_id = ? order by row_key",
         [model_id],
     )
@@ -53,31 +61,33 @@ def test_default_state_schema() -> None:
 def test_ensure_creates_the_tables_once_and_is_idempotent(
     dbt_env: DbtEnv, dbt_project: DbtProject
 ) -> None:
+    fresh = "clarify_state_fresh"
     with dbt_project.connect() as warehouse:
-        StateStore(warehouse, SCHEMA).ensure()
-        StateStore(warehouse, SCHEMA).ensure()
+        StateStore(warehouse, fresh).ensure()
+        StateStore(warehouse, fresh).ensure()
     tables = dbt_env.sql(
         "select table_name from information_schema.tables where table_schema = ? order by 1",
-        [SCHEMA],
+        [fresh],
     )
     assert tables == [("clarify_sync_rows",), ("clarify_sync_runs",), ("clarify_sync_state",)]
     columns = dbt_env.sql(
         "select column_name from information_schema.columns"
         " where table_schema = ? and table_name = 'clarify_sync_rows' order by ordinal_position",
-        [SCHEMA],
+        [fresh],
     )
     assert [name for (name,) in columns] == [
         "model_id",
         "row_key",
         "status",
-        "reason",
-        "field",
-        "run_id",
-        "attempts",
-        "first_seen_at",
-        "last_attempt_at",
         "row_hash",
         "clarify_id",
+        "reason",
+        "field",
+        "schema_hash",
+        "run_id",
+        "attempts",
+        "status_since",
+        "last_attempt_at",
     ]
 
 
@@ -92,21 +102,25 @@ def test_watermark_round_trip(store: StateStore) -> None:
     assert store.watermark(COMPANIES) is None
 
 
-def test_record_issues_upserts_and_counts_attempts(dbt_env: DbtEnv, store: StateStore) -> None:
-    store.record_issues(
+def issue(key: str, status: str, reason: str, field: str | None = None) -> LedgerEntry:
+    return LedgerEntry(key, status, row_hash=f"h-{key}", reason=reason, field=field)  # type: ignore[arg-type]
+
+
+def test_record_rows_counts_attempts_until_a_row_syncs(dbt_env: DbtEnv, store: StateStore) -> None:
+    store.record_rows(
         PEOPLE,
         "run-1",
         [
-            RowIssue("not-an-email", "rejected", "invalid email", "email_addresses"),
-            RowIssue("o'brien@x.io", "failed", "HTTP 503 after 5 attempts; it's 'down'", None),
+            issue("not-an-email", "rejected", "invalid email", "email_addresses"),
+            issue("o'brien@x.io", "failed", "HTTP 503 after 5 attempts; it's 'down'"),
         ],
     )
-    store.record_issues(
+    store.record_rows(
         PEOPLE,
         "run-2",
         [
-            RowIssue("o'brien@x.io", "rejected", "value not in enum", "lifecycle_stage"),
-            RowIssue("o'brien@x.io", "rejected", "the last word wins", "lifecycle_stage"),
+            issue("o'brien@x.io", "rejected", "value not in enum", "lifecycle_stage"),
+            issue("o'brien@x.io", "rejected", "the last word wins", "lifecycle_stage"),
         ],
     )
     assert store.issues(PEOPLE) == [
@@ -116,29 +130,35 @@ def test_record_issues_upserts_and_counts_attempts(dbt_env: DbtEnv, store: State
     email_row, obrien_row = stored_rows(dbt_env, PEOPLE)
     assert email_row[1:4] == ("rejected", 1, "run-1")
     assert obrien_row[1:4] == ("rejected", 2, "run-2")
-    first_seen_at, last_attempt_at = obrien_row[4:]
-    assert first_seen_at == email_row[4]
-    assert last_attempt_at > first_seen_at
     assert store.issues(COMPANIES) == []
 
-
-def test_clear_issues_forgets_rows_that_synced(store: StateStore) -> None:
-    issues = [RowIssue(f"key-{n}", "failed", "timeout", None) for n in range(3)]
-    store.record_issues(PEOPLE, "run-1", issues)
-    store.record_issues(COMPANIES, "run-1", issues[:1])
-    store.clear_issues(PEOPLE, ["key-0", "key-2", "never-seen", "key-0"])
-    store.clear_issues(PEOPLE, [])
-    assert [issue.row_key for issue in store.issues(PEOPLE)] == ["key-1"]
-    assert [issue.row_key for issue in store.issues(COMPANIES)] == ["key-0"]
+    store.record_rows(PEOPLE, "run-3", [LedgerEntry("o'brien@x.io", "synced", "h2", "id-7")])
+    assert [i.row_key for i in store.issues(PEOPLE)] == ["not-an-email"]
+    synced = stored_rows(dbt_env, PEOPLE)[1]
+    assert synced[1:4] == ("synced", 0, "run-3")
 
 
-def test_many_issues_go_in_several_statements(store: StateStore) -> None:
-    issues = [RowIssue(f"key-{n:04d}", "rejected", "bad", None) for n in range(1203)]
-    store.record_issues(PEOPLE, "run-1", issues)
-    store.record_issues(PEOPLE, "run-2", issues[:600])
-    assert store.issues(PEOPLE) == issues
-    store.clear_issues(PEOPLE, [issue.row_key for issue in issues[1:]])
-    assert store.issues(PEOPLE) == issues[:1]
+def test_a_rejected_change_keeps_the_clarify_id_of_the_synced_version(
+    dbt_env: DbtEnv, store: StateStore
+) -> None:
+    store.record_rows(PEOPLE, "run-1", [LedgerEntry("k", "synced", "h1", "id-1")])
+    store.record_rows(PEOPLE, "run-2", [issue("k", "rejected", "bad enum")])
+    (row,) = dbt_env.sql(
+        f"select clarify_id, status from {SCHEMA}.clarify_sync_rows where model_id = ?", [PEOPLE]
+    )
+    assert row == ("id-1", "rejected")
+
+
+def test_many_rows_go_in_several_statements(store: StateStore) -> None:
+    issues = [issue(f"key-{n:04d}", "rejected", "bad") for n in range(1203)]
+    store.record_rows(PEOPLE, "run-1", issues)
+    store.record_rows(PEOPLE, "run-2", issues[:600])
+    expected = [RowIssue(i.row_key, "rejected", "bad", None) for i in issues]
+    assert store.issues(PEOPLE) == expected
+    store.record_rows(
+        PEOPLE, "run-3", [LedgerEntry(i.row_key, "synced", "h", "id") for i in issues[1:]]
+    )
+    assert store.issues(PEOPLE) == expected[:1]
 
 
 def test_runs_newest_first_with_a_limit(store: StateStore) -> None:
@@ -159,7 +179,7 @@ def test_runs_newest_first_with_a_limit(store: StateStore) -> None:
 def test_reset_forgets_one_model_everywhere(store: StateStore) -> None:
     for model_id in (PEOPLE, COMPANIES):
         store.save_watermark(model_id, Watermark("2024-01-01T00:00:00", "k", "h"))
-        store.record_issues(model_id, "run-1", [RowIssue("k", "failed", "boom", None)])
+        store.record_rows(model_id, "run-1", [issue("k", "failed", "boom")])
         store.record_run(run("run-1", model_id, datetime(2024, 1, 1, tzinfo=timezone.utc)))
     store.reset(PEOPLE)
     assert store.watermark(PEOPLE) is None

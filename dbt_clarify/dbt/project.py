@@ -44,6 +44,8 @@ class ProjectOptions:
     """None: DBT_TARGET_PATH, else the project's target-path, as dbt decides."""
     manifest_path: Path | None = None
     """A manifest.json to use instead of parsing (one a dbt Cloud job wrote, say)."""
+    lock_wait_s: float = LOCK_WAIT_S
+    """How long to wait for another process to release a DuckDB file before giving up."""
 
     def resolved_profiles_dir(self) -> Path:
         if self.profiles_dir is not None:
@@ -239,7 +241,7 @@ class DbtProject:
         """
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(lambda e: _is_file_lock(self.adapter_type, e)),
-            stop=tenacity.stop_after_delay(LOCK_WAIT_S),
+            stop=tenacity.stop_after_delay(self._options.lock_wait_s),
             wait=tenacity.wait_random_exponential(multiplier=0.2, max=2),
             reraise=True,
         )

@@ -1,29 +1,24 @@
 """A live warehouse connection: render dbt_clarify macros, run their SQL, stream rows.
 
-Statements go through dbt's connection manager, so transactions follow each adapter's rules.
-Rows are streamed through a DB-API cursor of their own with ``fetchmany``, never through
-agate, so memory stays flat and state can be written between batches:
-
-- DuckDB: a second native connection to the same database (dbt's cursor is its connection's
-  only one, and a new query on it would end the stream);
-- PostgreSQL: a named server-side cursor declared WITH HOLD, which survives the commits of
-  state writes made while it is open;
-- others: a new cursor of the adapter's connection.
+Statements go through dbt's connection manager, so transactions follow each adapter's rules
+(BigQuery and Databricks have none: each statement commits on its own). Rows are streamed
+batch by batch through a cursor of their own (see ``streams``), never through agate, so memory
+stays flat and state can be written between batches.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+from dbt_clarify.dbt.macros import render_macro
 from dbt_clarify.dbt.nodes import ColumnInfo, ModelNode
 from dbt_clarify.dbt.runner import one_line
+from dbt_clarify.dbt.streams import RowCursor, open_row_cursor
 from dbt_clarify.errors import ConfigError, DbtClarifyError, WarehouseError
 
 _QUERY_HINT = "see dbt's log file (logs/dbt.log) for the statement and the full error"
-_stream_ids = itertools.count(1)
 
 
 @contextlib.contextmanager
@@ -53,19 +48,30 @@ def release_database(adapter: Any) -> None:
         manager.close_all_connections()
 
 
+def _end_stale_driver_transaction(handle: Any) -> None:
+    """Let psycopg2 open the next transaction itself, so statements in it commit together.
+
+    dbt-postgres sends no BEGIN (psycopg2 opens a transaction before a statement when it thinks
+    none is open) and ends transactions with a COMMIT statement, which psycopg2 does not notice:
+    it goes on believing a transaction is open, sends no BEGIN, and each later statement
+    commits on its own, so a failed statement could no longer roll back the ones before it.
+    """
+    from psycopg2.extensions import STATUS_READY, TRANSACTION_STATUS_IDLE
+
+    if handle.status != STATUS_READY and handle.info.transaction_status == TRANSACTION_STATUS_IDLE:
+        handle.commit()  # nothing to commit on the server; psycopg2 marks itself ready
+
+
 class RowStream:
     """The rows of one query, batch by batch. Iterate once; closes itself when exhausted."""
 
-    def __init__(
-        self, cursor: Any, batch_size: int, on_close: Callable[[], None] | None = None
-    ) -> None:
+    def __init__(self, cursor: RowCursor, batch_size: int) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self._cursor = cursor
         self._batch_size = batch_size
-        self._on_close = on_close
         self._closed = False
-        # Fetch before reading the description: psycopg2 fills a named cursor's on first fetch.
+        # Fetch before reading the description: some cursors fill it on the first fetch.
         self._first = self._fetch()
         self.columns: list[str] = [column[0] for column in cursor.description or ()]
 
@@ -94,8 +100,6 @@ class RowStream:
         self._closed = True
         with _warehouse_errors("closing a row stream"):
             self._cursor.close()
-            if self._on_close is not None:
-                self._on_close()
 
     def __enter__(self) -> RowStream:
         return self
@@ -119,74 +123,35 @@ class Warehouse:
 
     def render(self, macro: str, **kwargs: Any) -> str | list[str]:
         """The SQL that the package's (dispatched) ``macro`` returns for these arguments."""
-        try:
-            rendered = self._adapter.execute_macro(
-                macro, macro_resolver=self._manifest, project=self._package, kwargs=kwargs
-            )
-        except Exception as error:
-            if "could not find a macro" in str(error):
-                raise ConfigError(
-                    f"the dbt package {self._package} has no macro {macro}",
-                    hint=(
-                        f"add the {self._package} package to packages.yml, run `dbt deps`, "
-                        "and keep it at the version of the dbt-clarify Python package"
-                    ),
-                ) from error
-            raise ConfigError(
-                f"{self._package}.{macro} failed to render: {one_line(error)}",
-                hint=f"check any project macro that overrides {macro} for this adapter",
-            ) from error
-        if isinstance(rendered, str):
-            return rendered.strip()
-        return [str(statement).strip() for statement in rendered]
+        return render_macro(self._adapter, self._manifest, self._package, macro, kwargs)
 
     def execute(self, sql: str | Sequence[str]) -> None:
         """Run statements (DDL, DML) in one transaction and commit them."""
         statements = [sql] if isinstance(sql, str) else list(sql)
         with self._transaction("running a statement"):
             for statement in statements:
-                self._adapter.connections.add_query(statement, auto_begin=False)
+                self._run(statement, fetch=False)
 
     def query(self, sql: str) -> list[tuple]:
         """All rows of a small query."""
         with self._transaction("running a query"):
-            _, cursor = self._adapter.connections.add_query(sql, auto_begin=False)
-            return list(cursor.fetchall())
+            return self._run(sql, fetch=True)
+
+    def _run(self, sql: str, *, fetch: bool) -> list[tuple]:
+        """One statement on dbt's connection; its rows if ``fetch``."""
+        connections = self._adapter.connections
+        if self.adapter_type == "bigquery":  # no DB-API cursor: a query job and its rows
+            _, rows = connections.raw_execute(sql)
+            return [tuple(row.values()) for row in rows] if fetch else []
+        _, cursor = connections.add_query(sql, auto_begin=False)
+        return [tuple(row) for row in cursor.fetchall()] if fetch else []
 
     def stream(self, sql: str, batch_size: int) -> RowStream:
         """The rows of a query of any size, fetched ``batch_size`` rows at a time."""
-        handle = self._adapter.connections.get_thread_connection().handle
         with _warehouse_errors("starting a query"):
-            if self.adapter_type == "postgres":
-                stream = self._postgres_stream(handle, sql, batch_size)
-            else:
-                # DuckDB: dbt's cursor is its connection itself; .cursor() opens a sibling.
-                cursor = (
-                    handle.cursor().cursor() if self.adapter_type == "duckdb" else handle.cursor()
-                )
-                try:
-                    cursor.execute(sql)
-                    stream = RowStream(cursor, batch_size)
-                except Exception:
-                    cursor.close()
-                    raise
+            stream = RowStream(open_row_cursor(self._adapter, sql, batch_size), batch_size)
         self._streams = [*(open_ for open_ in self._streams if not open_.closed), stream]
         return stream
-
-    def _postgres_stream(self, handle: Any, sql: str, batch_size: int) -> RowStream:
-        cursor = handle.cursor(name=f"dbt_clarify_stream_{next(_stream_ids)}", withhold=True)
-        connection = self._adapter.connections.get_thread_connection()
-
-        def end_read_transaction() -> None:
-            if not connection.transaction_open:
-                handle.commit()
-
-        try:
-            cursor.execute(sql)
-            return RowStream(cursor, batch_size, on_close=end_read_transaction)
-        except Exception:
-            handle.rollback()
-            raise
 
     def columns(self, node: ModelNode) -> list[ColumnInfo]:
         """The columns and types that the model's relation has in the warehouse."""
@@ -222,6 +187,8 @@ class Warehouse:
         with _warehouse_errors(action):
             connection = connections.get_thread_connection()
             if not connection.transaction_open:
+                if self.adapter_type == "postgres":
+                    _end_stale_driver_transaction(connection.handle)
                 connections.begin()
             try:
                 yield

@@ -1,8 +1,8 @@
 {#- A SQL string literal for any value (none becomes null).
 
     Standard SQL escapes a quote by doubling it. Warehouses that read backslash escapes in
-    literals (Snowflake, BigQuery, Spark and Databricks) need backslashes escaped too, and
-    BigQuery refuses raw newlines inside quotes. Loops over many values should resolve the
+    literals (Snowflake, BigQuery, Redshift, Spark and Databricks) need backslashes escaped
+    too, and BigQuery refuses raw newlines inside quotes. Loops over many values should resolve the
     macro once, `adapter.dispatch('_string_literal', 'dbt_clarify')`, and call that. -#}
 {% macro _string_literal(value) %}
   {{ return(adapter.dispatch('_string_literal', 'dbt_clarify')(value)) }}
@@ -34,4 +34,9 @@
   {%- set escaped = value | string
       | replace("\\", "\\\\") | replace("'", "\\'") | replace("\n", "\\n") | replace("\r", "\\r") -%}
   {{ return("'" ~ escaped ~ "'") }}
+{% endmacro %}
+
+{#- Redshift reads backslash escapes in ordinary literals, as PostgreSQL did before 9.1. -#}
+{% macro redshift___string_literal(value) %}
+  {{ return(dbt_clarify._backslash_escaped_literal(value)) }}
 {% endmacro %}

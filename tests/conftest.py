@@ -1,3 +1,3 @@
 """Fixtures shared by every test directory."""
 
-pytest_plugins = ["support.dbt_project"]
+pytest_plugins = ["support.postgres", "support.dbt_project"]

@@ -1,4 +1,5 @@
-"""The warehouse connection on DuckDB: macros, statements, streaming, columns, escaping."""
+"""The warehouse connection on DuckDB and PostgreSQL: macros, statements, streaming, columns,
+escaping."""
 
 from __future__ import annotations
 
@@ -10,8 +11,17 @@ import pytest
 from dbt_clarify.dbt import ColumnInfo, DbtProject, ModelNode
 from dbt_clarify.errors import ConfigError, ExitCode, WarehouseError
 from support.dbt_project import DbtEnv
+from support.warehouses import DuckDBFile
 
 pytestmark = pytest.mark.dbt
+
+PEOPLE_COLUMNS = "email first_name last_name title company_domain lifecycle_stage updated_at"
+VARCHAR, TEXT, TIMESTAMP = "character varying", "text", "timestamp without time zone"
+PEOPLE_COLUMN_TYPES = {
+    "duckdb": ["VARCHAR"] * 6 + ["TIMESTAMP"],
+    # PostgreSQL types nullif(varchar, '') as text: title and company_domain.
+    "postgres": [VARCHAR, VARCHAR, VARCHAR, TEXT, TEXT, VARCHAR, TIMESTAMP],
+}
 
 
 def people_node(project: DbtProject) -> ModelNode:
@@ -19,18 +29,18 @@ def people_node(project: DbtProject) -> ModelNode:
     return node
 
 
+def qualified(project: DbtProject, name: str) -> str:
+    """``name`` in the target schema: dbt's own connection has no search path of ours."""
+    return f"{project.target_schema}.{name}"
+
+
 def test_columns_come_from_the_warehouse(dbt_project: DbtProject) -> None:
     node = people_node(dbt_project)
     with dbt_project.connect() as warehouse:
         columns = warehouse.columns(node)
+    types = PEOPLE_COLUMN_TYPES[dbt_project.adapter_type]
     assert columns == [
-        ColumnInfo("email", "VARCHAR"),
-        ColumnInfo("first_name", "VARCHAR"),
-        ColumnInfo("last_name", "VARCHAR"),
-        ColumnInfo("title", "VARCHAR"),
-        ColumnInfo("company_domain", "VARCHAR"),
-        ColumnInfo("lifecycle_stage", "VARCHAR"),
-        ColumnInfo("updated_at", "TIMESTAMP"),
+        ColumnInfo(name, type_) for name, type_ in zip(PEOPLE_COLUMNS.split(), types, strict=True)
     ]
 
 
@@ -38,16 +48,17 @@ def test_columns_of_a_model_not_built_is_a_config_error(
     dbt_env: DbtEnv, dbt_project: DbtProject
 ) -> None:
     node = people_node(dbt_project)
-    dbt_env.sql("drop table main.clarify_people")
+    dbt_env.sql("drop table clarify_people")
     with dbt_project.connect() as warehouse, pytest.raises(ConfigError) as raised:
         warehouse.columns(node)
     assert "dbt build --select clarify_people" in (raised.value.hint or "")
 
 
 def test_stream_yields_batches_of_the_requested_size(dbt_project: DbtProject) -> None:
+    people = qualified(dbt_project, "clarify_people")
     with dbt_project.connect() as warehouse:
         stream = warehouse.stream(
-            "select email, updated_at from main.clarify_people order by updated_at, email", 128
+            f"select email, updated_at from {people} order by updated_at, email", 128
         )
         assert stream.columns == ["email", "updated_at"]
         batches = list(stream)
@@ -59,53 +70,61 @@ def test_stream_yields_batches_of_the_requested_size(dbt_project: DbtProject) ->
 
 
 def test_statements_between_batches_do_not_disturb_a_stream(dbt_project: DbtProject) -> None:
+    people, progress = (qualified(dbt_project, name) for name in ("clarify_people", "progress"))
     with dbt_project.connect() as warehouse:
-        warehouse.execute("create table main.progress (batch_rows integer)")
+        warehouse.execute(f"create table {progress} (batch_rows integer)")
         seen = 0
-        for batch in warehouse.stream("select * from main.clarify_people", 100):
+        for batch in warehouse.stream(f"select * from {people}", 100):
             seen += len(batch)
-            warehouse.execute(f"insert into main.progress values ({len(batch)})")
-            assert warehouse.query("select sum(batch_rows) from main.progress") == [(seen,)]
+            warehouse.execute(f"insert into {progress} values ({len(batch)})")
+            assert warehouse.query(f"select sum(batch_rows) from {progress}") == [(seen,)]
     assert seen == 301
 
 
 def test_a_stream_closed_early_frees_its_cursor(dbt_project: DbtProject) -> None:
+    people = qualified(dbt_project, "clarify_people")
     with dbt_project.connect() as warehouse:
-        with warehouse.stream("select * from main.clarify_people", 10) as stream:
+        with warehouse.stream(f"select * from {people}", 10) as stream:
             first = next(iter(stream))
         assert len(first) == 10
         assert stream.closed
-        assert warehouse.query("select count(*) from main.clarify_people") == [(301,)]
+        assert warehouse.query(f"select count(*) from {people}") == [(301,)]
 
 
 def test_execute_runs_statements_in_one_transaction(dbt_project: DbtProject) -> None:
+    t = qualified(dbt_project, "t")
     with dbt_project.connect() as warehouse:
         warehouse.execute(
-            ["create table main.t (x integer primary key)", "insert into main.t values (1)"]
+            [f"create table {t} (x integer primary key)", f"insert into {t} values (1)"]
         )
         with pytest.raises(WarehouseError) as raised:
-            warehouse.execute(["insert into main.t values (2)", "insert into main.t values (1)"])
+            warehouse.execute([f"insert into {t} values (2)", f"insert into {t} values (1)"])
         assert raised.value.exit_code == ExitCode.WAREHOUSE
         assert "\n" not in raised.value.message
-        assert warehouse.query("select x from main.t order by x") == [(1,)]
+        assert warehouse.query(f"select x from {t} order by x") == [(1,)]
 
 
 def test_a_bad_query_is_a_warehouse_error_and_the_connection_stays_usable(
     dbt_project: DbtProject,
 ) -> None:
+    missing = qualified(dbt_project, "no_such_table")
     with dbt_project.connect() as warehouse:
         with pytest.raises(WarehouseError, match="no_such_table"):
-            warehouse.query("select * from main.no_such_table")
+            warehouse.query(f"select * from {missing}")
         with pytest.raises(WarehouseError, match="no_such_table"):
-            warehouse.stream("select * from main.no_such_table", 10)
+            warehouse.stream(f"select * from {missing}", 10)
         assert warehouse.query("select 1") == [(1,)]
 
 
-def test_render_returns_the_package_sql(dbt_project: DbtProject) -> None:
+def test_render_returns_the_package_sql(dbt_env: DbtEnv, dbt_project: DbtProject) -> None:
+    schema = {  # PostgreSQL rejects a database-qualified name in create schema
+        "duckdb": f'"{dbt_env.warehouse.database}"."analytics_clarify"',
+        "postgres": '"analytics_clarify"',
+    }[dbt_project.adapter_type]
     with dbt_project.connect() as warehouse:
-        ddl = warehouse.render("state_tables_ddl", schema="main_clarify")
+        ddl = warehouse.render("state_tables_ddl", schema="analytics_clarify")
         assert isinstance(ddl, list)
-        assert ddl[0] == 'create schema if not exists "integration_tests"."main_clarify"'
+        assert ddl[0] == f"create schema if not exists {schema}"
         assert [statement.split("(")[0].split(".")[-1].strip() for statement in ddl[1:]] == [
             '"clarify_sync_state"',
             '"clarify_sync_runs"',
@@ -122,17 +141,19 @@ def test_render_returns_the_package_sql(dbt_project: DbtProject) -> None:
 )
 def test_string_literals_survive_quotes(dbt_project: DbtProject, value: str) -> None:
     with dbt_project.connect() as warehouse:
-        sql = warehouse.render("select_watermark", schema="main", model_id=value)
+        sql = warehouse.render("select_watermark", schema=dbt_project.target_schema, model_id=value)
         assert isinstance(sql, str)
         literal = sql.split("where model_id = ", 1)[1]
         assert warehouse.query(f"select {literal}") == [(value,)]
 
 
-def test_a_locked_duckdb_file_is_a_warehouse_error(dbt_env: DbtEnv) -> None:
-    project = DbtProject.load(dbt_env.options())
+@pytest.mark.warehouses("duckdb")
+def test_a_duckdb_file_locked_past_the_wait_is_a_warehouse_error(dbt_env: DbtEnv) -> None:
+    assert isinstance(dbt_env.warehouse, DuckDBFile)
+    project = DbtProject.load(dbt_env.options(lock_wait_s=1.0))
     hold = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True); input()"
     with subprocess.Popen(
-        [sys.executable, "-c", hold, str(dbt_env.duckdb_path)],
+        [sys.executable, "-c", hold, str(dbt_env.warehouse.path)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from e2e.conftest import API_KEY, SyncCli
@@ -57,11 +56,8 @@ def test_api_key_never_appears_anywhere(sync_cli: SyncCli) -> None:
     assert API_KEY not in sync_cli.result_path.read_text()
     for log in (sync_cli.dbt_env.project_dir / "logs").glob("*"):
         assert API_KEY not in log.read_text(errors="replace")
-    with duckdb.connect(str(sync_cli.dbt_env.duckdb_path), read_only=True) as db:
-        tables = db.execute(
-            "select table_schema, table_name from information_schema.tables"
-        ).fetchall()
-        assert any(name == "clarify_sync_state" for _, name in tables)
-        for schema, name in tables:
-            dump = db.execute(f'select * from "{schema}"."{name}"').fetchall()
-            assert API_KEY not in repr(dump), f"{schema}.{name}"
+    warehouse = sync_cli.dbt_env.warehouse
+    tables = warehouse.tables()
+    assert any(name == "clarify_sync_state" for _, name in tables)
+    for schema, name in tables:
+        assert API_KEY not in repr(warehouse.rows(schema, name)), f"{schema}.{name}"

@@ -182,16 +182,21 @@ def run_dbt(project_dir: Path, *args: str) -> None:
         raise SystemExit(f"`dbt {' '.join(args)}` failed:\n{completed.stdout}\n{completed.stderr}")
 
 
-@contextlib.contextmanager
-def duckdb_profile(scratch: Path, memory_limit: str | None) -> Iterator[dict[str, Any]]:
-    profile = {"type": "duckdb", "path": str(scratch / "stream_rows.duckdb"), "threads": 2}
+def duckdb_profile(scratch: Path, memory_limit: str | None) -> dict[str, Any]:
+    profile: dict[str, Any] = {"type": "duckdb", "path": str(scratch / "stream_rows.duckdb")}
     if memory_limit:
         profile["settings"] = {"memory_limit": memory_limit}
-    yield profile
+    return profile
 
 
 @contextlib.contextmanager
-def postgres_profile(server: PostgresServer) -> Iterator[dict[str, Any]]:
+def postgres_profile() -> Iterator[dict[str, Any]]:
+    """A scratch database on the tests' PostgreSQL server; both are gone on exit."""
+    with server_for_tests() as server:
+        yield from _scratch_database(server)
+
+
+def _scratch_database(server: PostgresServer) -> Iterator[dict[str, Any]]:
     database = f"dbt_clarify_bench_{secrets.token_hex(4)}"
     server.administer(f'create database "{database}"')
     try:
@@ -203,7 +208,6 @@ def postgres_profile(server: PostgresServer) -> Iterator[dict[str, Any]]:
             "password": server.password,
             "dbname": database,
             "schema": "bench",
-            "threads": 2,
         }
     finally:
         server.drop_database(database)
@@ -241,21 +245,11 @@ def benchmark(
 
 
 def print_table(measurements: list[Measurement]) -> None:
-    header = (
-        "warehouse",
-        "settings",
-        "rows",
-        "build s",
-        "first batch s",
-        "read s",
-        "rows/s",
-        "RSS before MB",
-    )
-    header += ("peak RSS MB",)
-    lines = [header]
+    header = ["warehouse", "settings", "rows", "build s", "first batch s", "read s", "rows/s"]
+    lines = [[*header, "RSS before MB", "peak RSS MB"]]
     for m in measurements:
         lines.append(
-            (
+            [
                 m.warehouse,
                 m.settings,
                 f"{m.rows:,}",
@@ -265,9 +259,9 @@ def print_table(measurements: list[Measurement]) -> None:
                 f"{m.rows_per_s:,}",
                 f"{m.rss_before_read_mb:.0f}",
                 f"{m.peak_rss_mb:.0f}",
-            )
+            ]
         )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     for line in lines:
         print("  ".join(cell.rjust(width) for cell, width in zip(line, widths, strict=True)))
 
@@ -292,13 +286,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="dbt-clarify-stream-rows-") as scratch_dir:
         scratch = Path(scratch_dir)
         for warehouse in warehouses:
-            with contextlib.ExitStack() as stack:
-                if warehouse == "duckdb":
-                    profile = stack.enter_context(duckdb_profile(scratch, args.duckdb_memory_limit))
-                else:
-                    server = stack.enter_context(server_for_tests())
-                    profile = stack.enter_context(postgres_profile(server))
+            if warehouse == "duckdb":
+                profile = duckdb_profile(scratch, args.duckdb_memory_limit)
                 measurements.append(benchmark(warehouse, profile, scratch, args))
+            else:
+                with postgres_profile() as profile:
+                    measurements.append(benchmark(warehouse, profile, scratch, args))
     print_table(measurements)
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")

@@ -15,6 +15,7 @@ import pytest
 from pydantic import SecretStr
 
 from dbt_clarify.clarify import ClientOptions
+from dbt_clarify.clarify.errors import ClarifyUnavailableError
 from dbt_clarify.emulator import FAULT_KINDS
 from dbt_clarify.engine.options import SyncOptions
 from dbt_clarify.engine.runner import run_sync
@@ -30,7 +31,7 @@ from e2e.load_model import (
 
 pytestmark = pytest.mark.dbt
 
-KILL_TRIALS = 10
+KILL_TRIALS = 6
 MAX_RUNS = 8
 
 
@@ -56,8 +57,13 @@ def _library_options(cli: SyncCli, version: int) -> SyncOptions:
 
 def _runs_to_converge(cli: SyncCli, version: int) -> int:
     for run in range(1, MAX_RUNS + 1):
-        if run_sync(_library_options(cli, version)).exit_code == 0:
-            return run
+        try:
+            if run_sync(_library_options(cli, version)).exit_code == 0:
+                return run
+        except ClarifyUnavailableError:
+            # Even GET /schemas can outlive two attempts under these faults: the run stops
+            # before sending anything, as it would for a user, who runs it again.
+            continue
     raise AssertionError(f"no clean run within {MAX_RUNS} runs")
 
 

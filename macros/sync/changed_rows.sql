@@ -45,14 +45,28 @@
   {%- set sql -%}
     with
     {%- if ledger %}
+    {# A key has one ledger row, but two concurrent runs can leave two: the latest counts. The
+        window runs over those keys alone, so a large ledger costs a grouping, not a sort. -#}
+    _dbt_clarify_ledger_model as (
+        select row_key, status, row_hash, attempts, schema_hash, last_attempt_at
+        from {{ dbt_clarify._state_relation(ledger.schema, 'clarify_sync_rows') }}
+        where model_id = {{ lit(ledger.model_id) }}
+    ),
+    _dbt_clarify_ledger_repeated as (
+        select row_key from _dbt_clarify_ledger_model group by row_key having count(*) > 1
+    ),
     _dbt_clarify_ledger as (
+        select row_key, status, row_hash, attempts, schema_hash
+        from _dbt_clarify_ledger_model
+        where row_key not in (select row_key from _dbt_clarify_ledger_repeated)
+        union all
         select row_key, status, row_hash, attempts, schema_hash
         from (
             select
                 row_key, status, row_hash, attempts, schema_hash,
                 row_number() over (partition by row_key order by last_attempt_at desc) as _rank
-            from {{ dbt_clarify._state_relation(ledger.schema, 'clarify_sync_rows') }}
-            where model_id = {{ lit(ledger.model_id) }}
+            from _dbt_clarify_ledger_model
+            where row_key in (select row_key from _dbt_clarify_ledger_repeated)
         ) _dbt_clarify_latest
         where _rank = 1
     ),
@@ -74,9 +88,16 @@
           {%- endif %}
         {%- endif %}
     ),
-    {#- The latest row of each key among every model row sharing a key with a candidate: a
-        candidate that is not its key's latest is superseded, even when the later row itself
-        is unchanged and so not a candidate. -#}
+    {#- Keys (trimmed, lower-cased) that more than one model row shares: only these can
+        supersede, and ranking them alone keeps a large model's read a grouping, not a sort. -#}
+    _dbt_clarify_repeated as (
+        select lower(trim({{ key_text }})) as _norm
+        from {{ relation }}
+        group by lower(trim({{ key_text }}))
+        having count(*) > 1
+    ),
+    {#- The latest row of each repeated key: a candidate that is not its key's latest is
+        superseded, even when the later row itself is unchanged and so not a candidate. -#}
     _dbt_clarify_latest as (
         select _norm, _cursor, _key
         from (
@@ -92,8 +113,7 @@
                         {{ key_text }} desc
                 ) as _rank
             from {{ relation }}
-            where lower(trim({{ key_text }})) in (
-                select lower(trim(_dbt_clarify_key)) from _dbt_clarify_candidates)
+            where lower(trim({{ key_text }})) in (select _norm from _dbt_clarify_repeated)
         ) _dbt_clarify_by_key
         where _rank = 1
     ),
@@ -101,6 +121,7 @@
         select
             c.*,
             case
+                when t._norm is null then false
                 when t._key = c._dbt_clarify_key
                     and (t._cursor = c._dbt_clarify_cursor
                          or (t._cursor is null and c._dbt_clarify_cursor is null))

@@ -20,6 +20,7 @@ from pydantic import SecretStr
 import dbt_clarify
 from adapters.offline import dbt_environment, parse_offline, required
 from dbt_clarify.dbt import DbtProject
+from dbt_clarify.dbt.runner import invoke
 from dbt_clarify.emulator import Emulator, EmulatorConfig
 from dbt_clarify.engine.reader import RowSelection, read_changed_rows
 from dbt_clarify.settings import ClarifySettings
@@ -191,3 +192,33 @@ def test_syncs_send_new_rows_then_only_changed_ones(
         for record in clarify.records("person")
         for email in record["email_addresses"]["items"]
     }["ada@lovelace.io"] == "Customer"
+
+
+def test_building_the_health_models_creates_the_state_tables(
+    snowflake: DbtProject, offline_project_dir: Path
+) -> None:
+    invoke(
+        [
+            "run",
+            "--select",
+            "package:dbt_clarify",
+            "--project-dir",
+            str(offline_project_dir),
+            "--profiles-dir",
+            str(offline_project_dir),
+            "--target",
+            "snowflake",
+            "--target-path",
+            str(offline_project_dir / "target-snowflake"),
+        ],
+        failure="dbt run of the health models failed",
+        hint="see logs/dbt.log",
+    )
+    with snowflake.connect() as warehouse:
+        tables = warehouse.query(
+            "select lower(table_name) from information_schema.tables"
+            " where lower(table_schema) = 'dbt_clarify_it_clarify'"
+        )
+    assert {"clarify_sync_rows", "clarify_sync_runs", "clarify_dbt_results"} <= {
+        name for (name,) in tables
+    }

@@ -16,6 +16,7 @@ from dbt_clarify.cli.console import print_error, stderr
 from dbt_clarify.cli.emulator import emulator
 from dbt_clarify.cli.fields import fields
 from dbt_clarify.cli.options import debug_enabled
+from dbt_clarify.cli.plan import plan
 from dbt_clarify.cli.reset import reset
 from dbt_clarify.cli.status import status
 from dbt_clarify.cli.sync import sync
@@ -30,6 +31,7 @@ def cli() -> None:
 
 
 cli.add_command(sync)
+cli.add_command(plan)
 cli.add_command(validate)
 cli.add_command(status)
 cli.add_command(reset)

@@ -175,6 +175,14 @@ class Warehouse:
             )
         return [ColumnInfo(name=column.name, data_type=column.dtype) for column in found]
 
+    def has_table(self, schema: str, name: str) -> bool:
+        """Whether ``schema.name`` exists, found without creating it (a plan writes nothing)."""
+        with self._transaction(f"looking for {schema}.{name}"):
+            relation = self._adapter.get_relation(
+                database=self._adapter.config.credentials.database, schema=schema, identifier=name
+            )
+        return relation is not None
+
     def close(self) -> None:
         """Close the streams still open; the connection itself is dbt's to release."""
         for stream in self._streams:

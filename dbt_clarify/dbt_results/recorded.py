@@ -19,16 +19,20 @@ IDS_PER_STATEMENT = 500
 
 
 def read_recorded_results(
-    warehouse: Warehouse, schema: str, model_ids: Sequence[str]
+    warehouse: Warehouse, schema: str, model_ids: Sequence[str], *, read_only: bool = False
 ) -> DbtResults:
     """For each model, the results of the latest recorded invocation that built or tested it.
 
     Creates the table when missing (as the hook would), so a project without the hook reads
-    nothing rather than failing.
+    nothing rather than failing; ``read_only`` reads nothing from a missing table instead.
     """
     if not model_ids:
         return DbtResults()
-    warehouse.execute(warehouse.render("dbt_results_ddl", schema=schema))
+    if read_only:
+        if not warehouse.has_table(schema, TABLE):
+            return DbtResults()
+    else:
+        warehouse.execute(warehouse.render("dbt_results_ddl", schema=schema))
     source = f"recorded in {schema}.{TABLE}"
     invocations: dict[tuple[str, object], Invocation] = {}
     results = []

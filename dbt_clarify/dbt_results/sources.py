@@ -24,10 +24,14 @@ def dbt_results_for_sync(
     *,
     run_results_path: Path | None,
     target_path: Path,
+    read_only: bool = False,
 ) -> DbtResults:
-    """The results to gate ``model_ids`` on; ConfigError if ``run_results_path`` is unreadable."""
+    """The results to gate ``model_ids`` on; ConfigError if ``run_results_path`` is unreadable.
+
+    ``read_only`` leaves the warehouse as it is (a plan): a missing results table reads as empty.
+    """
     if run_results_path is not None:
         return read_run_results(run_results_path)
     local = target_path / RUN_RESULTS_FILE
     found = read_run_results(local) if local.is_file() else DbtResults()
-    return found + read_recorded_results(warehouse, state_schema, model_ids)
+    return found + read_recorded_results(warehouse, state_schema, model_ids, read_only=read_only)

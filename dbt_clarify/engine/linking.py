@@ -13,7 +13,8 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from dbt_clarify.clarify import ClarifyClient, ClarifyUnavailableError
+from dbt_clarify.clarify import ClarifyUnavailableError
+from dbt_clarify.engine.sync_client import SyncClient
 
 COMPANY = "company"
 DOMAINS = "domains"
@@ -29,7 +30,7 @@ class Links:
 
 
 class CompanyLinker:
-    def __init__(self, client: ClarifyClient) -> None:
+    def __init__(self, client: SyncClient) -> None:
         self._client = client
         self._ids: dict[str, str | None] = {}
 

@@ -14,6 +14,9 @@ changes, and otherwise until they have had ``REJECTED_RETRY_LIMIT`` attempts. No
 twice for nothing: a row whose content hash matches the ledger is filtered out in the warehouse.
 A crash between a send and its checkpoint only means that batch is sent again next run, and
 the upserts through ``match_on`` update the same records.
+
+``plan`` (``engine.plan``) runs these same steps through ``run_checked`` and ``ModelSync`` with
+the writes counted instead of sent and the state only read.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -46,6 +49,7 @@ from dbt_clarify.engine.reader import (
 )
 from dbt_clarify.engine.records import BuiltRecord, RecordBuilder, RejectedRow
 from dbt_clarify.engine.result import ModelResult, RowIssueResult, RunResult
+from dbt_clarify.engine.sync_client import SyncClient
 from dbt_clarify.errors import ConfigError
 from dbt_clarify.spec import SyncSpec, check_columns, check_schema, parse_spec
 from dbt_clarify.state import (
@@ -143,6 +147,51 @@ async def _run(options: SyncOptions, reporter: Reporter) -> RunResult:
         version=__version__,
         target=options.target,
     )
+
+    async def sync_models(run: CheckedRun) -> None:
+        state = StateStore(run.warehouse, run.state_schema)
+        state.ensure()
+        engine = ModelSync(run.client, run.warehouse, state, options, reporter, result.run_id)
+        for model in run.models:
+            model_result = await engine.sync(model, run.schemas[model.spec.object])
+            result.models.append(model_result)
+            reporter.model_finished(model_result)
+            if options.fail_fast and (model_result.rejected or model_result.failed):
+                reporter.warning("stopping after the first model with rejected rows")
+                break
+
+    project = await run_checked(options, reporter, sync_models, result.models, read_only=False)
+    result.target = project.target_name
+    result.finished_at = datetime.now(timezone.utc)
+    result.elapsed_s = round(time.monotonic() - started, 3)
+    result.write(options.run_result_path or project.target_path / "clarify_run_results.json")
+    return result
+
+
+@dataclass(frozen=True)
+class CheckedRun:
+    """What a sync (or its plan) works with once every check has passed."""
+
+    client: ClarifyClient
+    warehouse: Warehouse
+    schemas: dict[str, ObjectSchema]
+    state_schema: str
+    models: list[SyncModel]
+
+
+async def run_checked(
+    options: SyncOptions,
+    reporter: Reporter,
+    work: Callable[[CheckedRun], Awaitable[None]],
+    skipped: list[ModelResult],
+    *,
+    read_only: bool,
+) -> DbtProject:
+    """Load the project, check every selected model, then hand the open run to ``work``.
+
+    Models whose latest dbt build or tests failed are appended to ``skipped``. With
+    ``read_only`` (a plan) the checks write nothing to the warehouse either.
+    """
     manifest_path, run_results_path = _dbt_artifacts(options, reporter)
     project = DbtProject.load(
         ProjectOptions(
@@ -153,47 +202,39 @@ async def _run(options: SyncOptions, reporter: Reporter) -> RunResult:
             manifest_path=manifest_path,
         )
     )
-    result.target = project.target_name
     selected = select_sync_models(project, options)
     if not selected:
         reporter.warning("nothing to sync: the selection holds no model tagged 'clarify'")
+        return project
+    async with ClarifyClient(options.settings, _client_options(options)) as client:
+        schemas = await client.get_schemas()
+        for _, spec in selected:
+            check_schema(spec, schemas)
+        with project.connect() as warehouse:
+            state_schema = options.state_schema or default_state_schema(project.target_schema)
+            if not options.ignore_dbt_results:
+                selected = _skip_failed_dbt_models(
+                    project,
+                    warehouse,
+                    state_schema,
+                    run_results_path,
+                    selected,
+                    skipped,
+                    reporter,
+                    read_only=read_only,
+                )
+            models = [prepare_model(n, s, warehouse.columns(n)) for n, s in selected]
+            await work(CheckedRun(client, warehouse, schemas, state_schema, models))
+    return project
+
+
+def _client_options(options: SyncOptions) -> ClientOptions:
     client_options = options.client or ClientOptions()
     if options.batch_size is not None:
         client_options = replace(client_options, batch_size=options.batch_size)
     if options.concurrency is not None:
         client_options = replace(client_options, concurrency=options.concurrency)
-    if selected:
-        async with ClarifyClient(options.settings, client_options) as client:
-            schemas = await client.get_schemas()
-            for _, spec in selected:
-                check_schema(spec, schemas)
-            with project.connect() as warehouse:
-                state_schema = options.state_schema or default_state_schema(project.target_schema)
-                if not options.ignore_dbt_results:
-                    selected = _skip_failed_dbt_models(
-                        project,
-                        warehouse,
-                        state_schema,
-                        run_results_path,
-                        selected,
-                        result,
-                        reporter,
-                    )
-                models = [prepare_model(n, s, warehouse.columns(n)) for n, s in selected]
-                state = StateStore(warehouse, state_schema)
-                state.ensure()
-                engine = _ModelSync(client, warehouse, state, options, reporter, result.run_id)
-                for model in models:
-                    model_result = await engine.sync(model, schemas[model.spec.object])
-                    result.models.append(model_result)
-                    reporter.model_finished(model_result)
-                    if options.fail_fast and (model_result.rejected or model_result.failed):
-                        reporter.warning("stopping after the first model with rejected rows")
-                        break
-    result.finished_at = datetime.now(timezone.utc)
-    result.elapsed_s = round(time.monotonic() - started, 3)
-    result.write(options.run_result_path or project.target_path / "clarify_run_results.json")
-    return result
+    return client_options
 
 
 def _dbt_artifacts(options: SyncOptions, reporter: Reporter) -> tuple[Path | None, Path | None]:
@@ -218,8 +259,10 @@ def _skip_failed_dbt_models(
     state_schema: str,
     run_results_path: Path | None,
     selected: list[tuple[ModelNode, SyncSpec]],
-    result: RunResult,
+    skipped_results: list[ModelResult],
     reporter: Reporter,
+    *,
+    read_only: bool,
 ) -> list[tuple[ModelNode, SyncSpec]]:
     """Drop the models whose latest dbt build or tests failed, reporting each as skipped.
 
@@ -231,12 +274,13 @@ def _skip_failed_dbt_models(
         [node.unique_id for node, _ in selected],
         run_results_path=run_results_path,
         target_path=project.target_path,
+        read_only=read_only,
     )
     decision = gate([n for n, _ in selected], dbt_results, project.tested_models())
     specs = {node.unique_id: spec for node, spec in selected}
     for skipped in decision.skipped:
         reporter.warning(skipped.warning)
-        result.models.append(
+        skipped_results.append(
             ModelResult(
                 unique_id=skipped.node.unique_id,
                 name=skipped.node.name,
@@ -248,12 +292,15 @@ def _skip_failed_dbt_models(
     return [(n, s) for n, s in selected if decision.keeps(n)]
 
 
-class _ModelSync:
-    """Syncs one model at a time; holds what models share within a run (client, linker, state)."""
+class ModelSync:
+    """Syncs one model at a time; holds what models share within a run (client, linker, state).
+
+    A plan runs it too, with a client that counts writes and a state store that keeps nothing.
+    """
 
     def __init__(
         self,
-        client: ClarifyClient,
+        client: SyncClient,
         warehouse: Warehouse,
         state: StateStore,
         options: SyncOptions,

@@ -19,22 +19,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing
-import os
 import secrets
-import signal
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from emulator_process import emulator_process
 from pydantic import SecretStr
 
 from dbt_clarify.clarify import ClarifyClient, ClientOptions
-from dbt_clarify.emulator import EmulatorConfig, serve
+from dbt_clarify.emulator import EmulatorConfig
 from dbt_clarify.settings import ClarifySettings
 
 BULK_ENDPOINT = "POST /objects/{object}/records/bulk"
@@ -62,25 +58,6 @@ class TimedTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
-
-
-def _serve(config: EmulatorConfig, urls: multiprocessing.Queue[str]) -> None:
-    serve(config, "127.0.0.1", 0, on_ready=lambda emulator: urls.put(emulator.url))
-
-
-@contextmanager
-def emulator_process(config: EmulatorConfig) -> Iterator[str]:
-    """The URL of an emulator serving in a child process; interrupted cleanly on exit."""
-    context = multiprocessing.get_context("spawn")
-    urls: multiprocessing.Queue[str] = context.Queue()
-    process = context.Process(target=_serve, args=(config, urls), daemon=True)
-    process.start()
-    try:
-        yield urls.get(timeout=60)
-    finally:
-        if process.pid is not None and process.is_alive():
-            os.kill(process.pid, signal.SIGINT)
-        process.join(timeout=10)
 
 
 def _people(count: int) -> list[dict[str, Any]]:

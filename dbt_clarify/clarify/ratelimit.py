@@ -2,10 +2,10 @@
 
 Clarify allows a number of requests per minute per endpoint over a rolling 60 s window. Each
 endpoint (method + route template) gets a token bucket, written as a generic cell rate algorithm:
-requests are spaced evenly at a little under the limit, with a small burst allowance, so that no
-60 s window can hold more than the limit. The server's ``X-RateLimit-*`` headers are the second
-line of defence: when ``Remaining`` runs low (someone else shares the quota), the endpoint pauses
-until ``Reset``.
+requests are spaced evenly at a little under the limit, with a burst allowance within the rest,
+so that no 60 s window can hold more than the limit. The server's ``X-RateLimit-*`` headers are
+the second line of defence: when ``Remaining`` runs low (someone else shares the quota), the
+endpoint pauses until ``Reset``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,13 @@ from dbt_clarify.clarify.retry import Clock, Sleep
 
 PACE_SHARE = 0.97
 """Share of the limit to pace at; the rest absorbs the burst allowance and clock skew."""
-MAX_BURST = 10
-"""Most requests that may go back to back (a hundredth of the limit, at least one)."""
+BURST_SHARE = 0.8
+"""Share of the headroom (the limit less the paced rate) that may go back to back.
+
+A bucket paced at rate r with a burst of b admits at most 60r + b requests in any 60 s window,
+so a burst within the headroom keeps every window under the limit. A sync pauses between read
+batches to checkpoint; the burst lets it make up that time instead of losing it.
+"""
 LOW_WATER_SHARE = 0.01
 """Pause an endpoint when the server reports fewer remaining requests than this share."""
 MAX_PAUSE_S = 60.0
@@ -37,7 +42,7 @@ class EndpointPacer:
 
     def __init__(self, per_minute: int, *, clock: Clock, sleep: Sleep) -> None:
         self.interval_s = 60.0 / (per_minute * PACE_SHARE)
-        self.burst = max(1, min(MAX_BURST, per_minute // 100))
+        self.burst = max(1, int(per_minute * (1 - PACE_SHARE) * BURST_SHARE))
         self._tolerance_s = (self.burst - 1) * self.interval_s
         self._clock = clock
         self._sleep = sleep

@@ -1,4 +1,4 @@
-"""Client-side pacing on a fake clock: even spacing, a small burst, pauses on low quota."""
+"""Client-side pacing on a fake clock: even spacing, a bounded burst, pauses on low quota."""
 
 from __future__ import annotations
 
@@ -49,14 +49,29 @@ async def test_long_run_stays_under_the_limit_in_every_window(fake_time: FakeTim
     assert 180.0 <= times[-1] <= 180.0 / 0.95
 
 
-async def test_burst_is_small_then_spacing_is_even(fake_time: FakeTime) -> None:
+async def test_burst_fits_the_headroom_then_spacing_is_even(fake_time: FakeTime) -> None:
     limiter = _limiter(fake_time, 3000)
     pacer = limiter.pacer("GET /schemas")
-    times = await _send_times(limiter, "GET /schemas", 100, fake_time)
+    times = await _send_times(limiter, "GET /schemas", 200, fake_time)
     assert times[: pacer.burst] == [0.0] * pacer.burst
-    assert 1 <= pacer.burst <= 10
+    # A full burst plus a minute of paced requests still fits in one window.
+    assert 1 < pacer.burst <= 3000 - 60 / pacer.interval_s
     gaps = {round(b - a, 9) for a, b in pairwise(times[pacer.burst - 1 :])}
     assert gaps == {round(pacer.interval_s, 9)}
+
+
+async def test_an_idle_endpoint_catches_up_by_its_burst_and_stays_under_the_limit(
+    fake_time: FakeTime,
+) -> None:
+    limiter = _limiter(fake_time, 3000)
+    endpoint = "POST /objects/{object}/records/bulk"
+    times = await _send_times(limiter, endpoint, 500, fake_time)
+    await fake_time.sleep(2.0)  # a checkpoint between read batches
+    resumed = fake_time.now
+    times += await _send_times(limiter, endpoint, 4000, fake_time)
+    burst = limiter.pacer(endpoint).burst
+    assert times[500 : 500 + burst] == [resumed] * burst
+    assert _busiest_window(times) <= 3000
 
 
 async def test_endpoints_are_paced_separately(fake_time: FakeTime) -> None:

@@ -10,7 +10,7 @@ reports rows/s against the ceiling the limit allows: limit / 60 x batch size row
 
 The emulator runs in a process of its own, as Clarify would, so that its work does not compete
 with the client's for one interpreter lock. Its window starts empty, so a client could burst at
-the start; this client paces evenly after a small burst, and the "steady" figures (rows landed in
+the start; this client paces evenly after a bounded burst, and the "steady" figures (rows landed in
 the second half of the run's time) show the rate a long sync holds.
 """
 

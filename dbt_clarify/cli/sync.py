@@ -14,6 +14,7 @@ from dbt_clarify.cli.options import (
     selection_options,
     split_selection,
 )
+from dbt_clarify.cli.scope import state_schema_option
 
 if TYPE_CHECKING:
     from dbt_clarify.engine.options import SyncOptions
@@ -26,9 +27,7 @@ def run_options(func: F) -> F:
     decorators = [
         selection_options,
         project_options,
-        click.option(
-            "--state-schema", default=None, help="Schema for sync state (default <schema>_clarify)."
-        ),
+        state_schema_option,
         click.option(
             "--full-refresh", is_flag=True, help="Resend every row, ignoring the watermark."
         ),

@@ -120,14 +120,15 @@ async def test_deletes_are_counted_in_batches_and_not_sent(emulator: Emulator) -
     assert _writes(emulator) == 0
 
 
-@pytest.mark.parametrize("requests", [1, 10, 11, 500, 3000])
-async def test_the_time_at_the_rate_limit_is_the_clients_pacing(requests: int) -> None:
+@pytest.mark.parametrize("past_burst", [-1, 0, 1, 500, 3000])
+async def test_the_time_at_the_rate_limit_is_the_clients_pacing(past_burst: int) -> None:
     now = [0.0]
 
     async def sleep(seconds: float) -> None:
         now[0] += seconds
 
     pacer = EndpointPacer(3000, clock=lambda: now[0], sleep=sleep)
+    requests = pacer.burst + past_burst  # either side of the burst, and well past it
     for _ in range(requests):
         await pacer.acquire()
     assert seconds_at_rate_limit({BULK: requests}, 3000) == pytest.approx(now[0], abs=0.01)

@@ -9,15 +9,17 @@ stays flat and state can be written between batches.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
+from dbt_clarify.dbt.duckdb_limits import cap_duckdb, is_out_of_memory, uncap_duckdb
 from dbt_clarify.dbt.macros import render_macro
 from dbt_clarify.dbt.nodes import ColumnInfo, ModelNode
 from dbt_clarify.dbt.runner import one_line
 from dbt_clarify.dbt.streams import RowCursor, open_row_cursor
 from dbt_clarify.errors import ConfigError, DbtClarifyError, WarehouseError
 
+T = TypeVar("T")
 _QUERY_HINT = "see dbt's log file (logs/dbt.log) for the statement and the full error"
 
 
@@ -72,7 +74,11 @@ class RowStream:
         self._batch_size = batch_size
         self._closed = False
         # Fetch before reading the description: some cursors fill it on the first fetch.
-        self._first = self._fetch()
+        try:
+            self._first = self._fetch()
+        except BaseException:
+            self.close()
+            raise
         self.columns: list[str] = [column[0] for column in cursor.description or ()]
 
     def __iter__(self) -> Iterator[list[tuple]]:
@@ -116,6 +122,7 @@ class Warehouse:
 
     def __init__(self, adapter: Any, manifest: Any, *, package: str) -> None:
         self._adapter = adapter
+        self._duckdb_capped = cap_duckdb(adapter)
         self._manifest = manifest
         self._package = package
         self._streams: list[RowStream] = []
@@ -134,6 +141,9 @@ class Warehouse:
 
     def query(self, sql: str) -> list[tuple]:
         """All rows of a small query."""
+        return self._within_duckdb_cap(lambda: self._query(sql))
+
+    def _query(self, sql: str) -> list[tuple]:
         with self._transaction("running a query"):
             return self._run(sql, fetch=True)
 
@@ -148,10 +158,24 @@ class Warehouse:
 
     def stream(self, sql: str, batch_size: int) -> RowStream:
         """The rows of a query of any size, fetched ``batch_size`` rows at a time."""
-        with _warehouse_errors("starting a query"):
-            stream = RowStream(open_row_cursor(self._adapter, sql, batch_size), batch_size)
+        stream = self._within_duckdb_cap(lambda: self._start_stream(sql, batch_size))
         self._streams = [*(open_ for open_ in self._streams if not open_.closed), stream]
         return stream
+
+    def _start_stream(self, sql: str, batch_size: int) -> RowStream:
+        with _warehouse_errors("starting a query"):
+            return RowStream(open_row_cursor(self._adapter, sql, batch_size), batch_size)
+
+    def _within_duckdb_cap(self, run: Callable[[], T]) -> T:
+        """``run()``; run again without DuckDB's sync memory cap if it ran out of memory."""
+        try:
+            return run()
+        except WarehouseError as error:
+            if not (self._duckdb_capped and is_out_of_memory(error)):
+                raise
+        uncap_duckdb(self._adapter)
+        self._duckdb_capped = False
+        return run()
 
     def columns(self, node: ModelNode) -> list[ColumnInfo]:
         """The columns and types that the model's relation has in the warehouse."""

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from dbt_clarify.dbt import ColumnInfo, DbtProject, ModelNode
+from dbt_clarify.dbt import ColumnInfo, DbtProject, ModelNode, Warehouse, duckdb_limits
+from dbt_clarify.dbt.duckdb_limits import SYNC_MEMORY_LIMIT
 from dbt_clarify.errors import ConfigError, ExitCode, WarehouseError
 from support.dbt_project import DbtEnv
 from support.warehouses import DuckDBFile
@@ -168,3 +169,70 @@ def test_a_duckdb_file_locked_past_the_wait_is_a_warehouse_error(dbt_env: DbtEnv
     assert "cannot connect to the duckdb warehouse of target 'duckdb'" in raised.value.message
     assert "lock" in raised.value.message
     assert "dbt build" in (raised.value.hint or "")
+
+
+def _duckdb_settings(warehouse: Warehouse) -> dict[str, str]:
+    rows = warehouse.query(
+        "select name, value from duckdb_settings() where name in ('memory_limit', 'threads')"
+    )
+    return dict(rows)
+
+
+def _duckdb_default_settings() -> dict[str, str]:
+    import duckdb
+
+    rows = duckdb.connect().execute(
+        "select name, value from duckdb_settings() where name in ('memory_limit', 'threads')"
+    )
+    return dict(rows.fetchall())
+
+
+@pytest.mark.warehouses("duckdb")
+def test_a_duckdb_file_is_read_with_a_small_memory_limit_and_one_thread(
+    dbt_project: DbtProject,
+) -> None:
+    with dbt_project.connect() as warehouse:
+        settings = _duckdb_settings(warehouse)
+    lean = duckdb_connection_with(f"'{SYNC_MEMORY_LIMIT}'")
+    assert settings == {"memory_limit": lean, "threads": "1"}
+    assert lean != _duckdb_default_settings()["memory_limit"]
+
+
+@pytest.mark.warehouses("duckdb")
+def test_duckdb_settings_in_the_profile_are_kept(dbt_env: DbtEnv) -> None:
+    profiles = dbt_env.project_dir / "profiles.yml"
+    profiles.write_text(
+        profiles.read_text().replace(
+            "      threads: 4\n    postgres:",
+            "      threads: 4\n      settings:\n        memory_limit: 300MB\n    postgres:",
+        )
+    )
+    with DbtProject.load(dbt_env.options()).connect() as warehouse:
+        settings = _duckdb_settings(warehouse)
+    assert settings == {"memory_limit": duckdb_connection_with("'300MB'"), "threads": "1"}
+
+
+def duckdb_connection_with(memory_limit: str) -> str:
+    """How DuckDB shows ``memory_limit`` once set (it rounds to its own units)."""
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.execute(f"set memory_limit = {memory_limit}")
+    return str(connection.execute("select current_setting('memory_limit')").fetchone()[0])
+
+
+@pytest.mark.warehouses("duckdb")
+def test_a_read_too_large_for_the_duckdb_cap_runs_again_without_it(
+    dbt_project: DbtProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cap small enough that sorting these rows runs out of it.
+    monkeypatch.setitem(duckdb_limits.CAPPED_SETTINGS, "memory_limit", "'2MB'")
+    sql = (
+        "select repeat(cast(i as varchar), 40) as wide, i from range(200000) r(i) order by wide, i"
+    )
+    with dbt_project.connect() as warehouse:
+        rows = [row for batch in warehouse.stream(sql, 50_000) for row in batch]
+        after = _duckdb_settings(warehouse)
+    assert len(rows) == 200_000
+    assert rows == sorted(rows)
+    assert after == _duckdb_default_settings()

@@ -1,0 +1,69 @@
+"""Keep an embedded DuckDB lean while a sync reads from it.
+
+A sync waits on Clarify's rate limit far more than on its warehouse, yet DuckDB, left to its
+defaults, runs in the sync's own process with a buffer pool of 80% of the machine's memory and a
+thread per core: sorting a million changed rows took half a gigabyte. So, unless the profile's
+``settings`` (or ``config_options``) choose for themselves, the sync's connection runs with a
+small memory limit and one thread, and DuckDB spills what does not fit to its temporary
+directory. A read too wide to sort within the limit is started again without it, so a model
+never fails to sync for the sake of memory.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+SYNC_MEMORY_LIMIT = "64MB"
+SYNC_THREADS = 1
+CAPPED_SETTINGS = {"memory_limit": f"'{SYNC_MEMORY_LIMIT}'", "threads": str(SYNC_THREADS)}
+"""DuckDB setting -> value, as SQL, while a sync holds the connection."""
+
+logger = logging.getLogger(__name__)
+
+
+def cap_duckdb(adapter: Any) -> bool:
+    """Apply ``CAPPED_SETTINGS`` the profile leaves to DuckDB; whether any was applied.
+
+    In-memory databases keep their tables in that same memory, and MotherDuck runs queries
+    remotely, so both keep DuckDB's own defaults.
+    """
+    if adapter.type() != "duckdb":
+        return False
+    credentials = adapter.config.credentials
+    path = str(getattr(credentials, "path", ":memory:"))
+    if path == ":memory:" or path.startswith(("md:", "motherduck:")):
+        return False
+    chosen = {
+        *(getattr(credentials, "settings", None) or {}),
+        *(getattr(credentials, "config_options", None) or {}),
+    }
+    statements = [
+        f"set {name} = {value}" for name, value in CAPPED_SETTINGS.items() if name not in chosen
+    ]
+    _run(adapter, statements)
+    return bool(statements)
+
+
+def uncap_duckdb(adapter: Any) -> None:
+    """Give DuckDB its defaults back, for a statement that cannot run within the cap."""
+    logger.debug("a query needs over %s of DuckDB memory: running it uncapped", SYNC_MEMORY_LIMIT)
+    _run(adapter, [f"reset {name}" for name in CAPPED_SETTINGS])
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """Whether ``error`` (or what it wraps) is DuckDB running out of its memory limit."""
+    import duckdb
+
+    while error is not None:
+        if isinstance(error, duckdb.OutOfMemoryException):
+            return True
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]
+    return False
+
+
+def _run(adapter: Any, statements: list[str]) -> None:
+    # The settings are the database's, so any cursor of dbt's connection sets them.
+    cursor = adapter.connections.get_thread_connection().handle.cursor()
+    for statement in statements:
+        cursor.execute(statement)

@@ -14,8 +14,8 @@ from typing import Any
 from dbt_clarify.dbt import ModelNode, RowStream, Warehouse
 from dbt_clarify.state import Watermark
 
-TRAILING_COLUMNS = 5
-"""changed_rows appends _dbt_clarify_superseded, _cursor, _key, _hash and _relink."""
+TRAILING_COLUMNS = 6
+"""changed_rows appends _dbt_clarify_superseded, _cursor, _key, _hash, _relink and _known."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ class ChangedRow:
     row_hash: str
     relink: bool = False
     """Unchanged, but synced without its company last time: send it only if that now exists."""
+    known: bool = True
+    """The ledger held the key when read, or another row of the model shares it."""
 
 
 class ChangedRows:
@@ -66,11 +68,12 @@ class ChangedRows:
             yield [
                 ChangedRow(
                     values=tuple(row[:-TRAILING_COLUMNS]),
-                    superseded=bool(row[-5]),
-                    cursor_value=watermark_text(row[-4]),
-                    key_value=row[-3],
-                    row_hash=row[-2],
-                    relink=bool(row[-1]),
+                    superseded=bool(row[-6]),
+                    cursor_value=watermark_text(row[-5]),
+                    key_value=row[-4],
+                    row_hash=row[-3],
+                    relink=bool(row[-2]),
+                    known=bool(row[-1]),
                 )
                 for row in batch
             ]

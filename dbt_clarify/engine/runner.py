@@ -432,6 +432,7 @@ class ModelSync:
                     reason=reason,
                     field=field,
                     schema_hash=schema_hash,
+                    known=row.known,
                 )
             )
 
@@ -484,6 +485,7 @@ class ModelSync:
                         status="unlinked" if _unlinked(built) else "synced",
                         row_hash=row.row_hash,
                         clarify_id=outcome.record_id,
+                        known=row.known,
                     )
                 )
                 continue

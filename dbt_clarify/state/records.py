@@ -51,6 +51,9 @@ class LedgerEntry:
     reason: str | None = None
     field: str | None = None
     schema_hash: str | None = None
+    known: bool = True
+    """The ledger may already hold this key, so writing the entry replaces; false only when the
+    read found no ledger row for it and no other row of the model shares it."""
 
 
 @dataclass(frozen=True)

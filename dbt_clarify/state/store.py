@@ -83,6 +83,9 @@ class StateStore:
     def record_rows(self, model_id: str, run_id: str, entries: Sequence[LedgerEntry]) -> None:
         """Write the ledger entries of rows a sync settled, replacing earlier ones by row key.
 
+        Only keys the ledger may hold (``known``) are looked for: a first sync of a large model
+        would otherwise scan the growing ledger once per statement.
+
         A synced row starts counting attempts afresh; a rejected or failed one counts up from
         its previous attempts and keeps the Clarify id of its last synced version.
         """
@@ -112,6 +115,7 @@ class StateStore:
                         else (before.attempts if before and before.status in _TROUBLED else 0) + 1,
                         "status_since": before.status_since if continuing and before else now,
                         "last_attempt_at": now,
+                        "known": entry.known,
                     }
                 )
             self._warehouse.execute(self._render("write_ledger_rows", model_id=model_id, rows=rows))

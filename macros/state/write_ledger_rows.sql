@@ -1,7 +1,10 @@
 {#- Replace the ledger rows of these keys: a delete and an insert, run in one transaction.
 
-    Each of `rows` maps the columns of clarify_sync_rows to values (model_id aside). Deleting
-    every earlier row of a key first also heals the duplicates two concurrent runs can leave. -#}
+    Each of `rows` maps the columns of clarify_sync_rows to values (model_id aside), and `known`
+    to whether the ledger may hold its key already. Only those keys are deleted (a delete scans
+    the ledger; a first sync's keys are new), and with none, the statements are the insert
+    alone. Deleting every earlier row of a key also heals the duplicates two concurrent runs
+    can leave. -#}
 {% macro write_ledger_rows(schema, model_id, rows) %}
   {{ return(adapter.dispatch('write_ledger_rows', 'dbt_clarify')(schema, model_id, rows)) }}
 {% endmacro %}
@@ -13,7 +16,7 @@
   {%- set table = dbt_clarify._state_relation(schema, 'clarify_sync_rows') -%}
   {%- set model = lit(model_id) -%}
   {%- set keys = [] -%}
-  {%- for row in rows -%}
+  {%- for row in rows if row.known -%}
     {%- do keys.append(row.row_key) -%}
   {%- endfor -%}
   {%- set delete -%}
@@ -34,7 +37,7 @@
          cast({{ lit(row.last_attempt_at) }} as {{ timestamp }})){{ "," if not loop.last }}
     {%- endfor %}
   {%- endset -%}
-  {{ return([delete, insert]) }}
+  {{ return([delete, insert] if keys else [insert]) }}
 {% endmacro %}
 
 {#- DuckDB and PostgreSQL take the rows as one JSON string literal instead: rendering a literal
@@ -61,7 +64,7 @@
   {%- set timestamp = dbt.type_timestamp() -%}
   {%- set table = dbt_clarify._state_relation(schema, 'clarify_sync_rows') -%}
   {%- set keys = [] -%}
-  {%- for row in rows -%}
+  {%- for row in rows if row.known -%}
     {%- do keys.append({'row_key': row.row_key}) -%}
   {%- endfor -%}
   {%- set delete -%}
@@ -80,7 +83,7 @@
         cast(r.status_since as {{ timestamp }}), cast(r.last_attempt_at as {{ timestamp }})
     from {{ json_rows(lit(tojson(rows)), columns) }}
   {%- endset -%}
-  {{ return([delete, insert]) }}
+  {{ return([delete, insert] if keys else [insert]) }}
 {% endmacro %}
 
 {% macro _duckdb_json_rows(json, columns) %}

@@ -1,9 +1,11 @@
 {#- The rows of `relation` to send: past a keyset watermark, and changed since the ledger saw them.
 
-    Selects `columns`, then five more: _dbt_clarify_superseded (a later selected row has the
+    Selects `columns`, then six more: _dbt_clarify_superseded (a later selected row has the
     same key, compared trimmed and lower-cased), _dbt_clarify_cursor, _dbt_clarify_key,
-    _dbt_clarify_hash (the row's content hash, see _row_hash) and _dbt_clarify_relink (the row
-    is unchanged but was synced without its company, which may exist by now). Rows are ordered by (cursor, key
+    _dbt_clarify_hash (the row's content hash, see _row_hash), _dbt_clarify_relink (the row
+    is unchanged but was synced without its company, which may exist by now) and
+    _dbt_clarify_known (the ledger may hold the key: it had a row for it, or another row of the
+    model shares it, or no ledger was read; only then must a ledger write look for it). Rows are ordered by (cursor, key
     as text), NULL cursors first; a row is past the watermark when its (cursor, key) pair is
     greater, so rows that share one cursor value are never lost at a batch boundary. Watermark
     values arrive as text; the cursor's is cast to `cursor_type`.
@@ -127,7 +129,8 @@
                          or (t._cursor is null and c._dbt_clarify_cursor is null))
                 then false
                 else true
-            end as _dbt_clarify_superseded
+            end as _dbt_clarify_superseded,
+            case when t._norm is null then false else true end as _dbt_clarify_shared
         from _dbt_clarify_candidates c
         left join _dbt_clarify_latest t on t._norm = lower(trim(c._dbt_clarify_key))
     )
@@ -153,9 +156,13 @@
         case
             when l.status = 'unlinked' and l.row_hash = c._dbt_clarify_hash then true
             else false
-        end as _dbt_clarify_relink
+        end as _dbt_clarify_relink,
+        case
+            when l.row_key is not null or c._dbt_clarify_shared then true else false
+        end as _dbt_clarify_known
         {%- else %}
-        false as _dbt_clarify_relink
+        false as _dbt_clarify_relink,
+        true as _dbt_clarify_known
         {%- endif %}
     from _dbt_clarify_ranked c
     {%- if ledger %}

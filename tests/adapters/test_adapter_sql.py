@@ -124,6 +124,20 @@ def macro_calls(adapter_type: str, relation: str) -> dict[str, MacroCall]:
             "write_ledger_rows",
             {**state, "rows": [ledger_row("a@x.io", "synced"), ledger_row(AWKWARD, "rejected")]},
         ),
+        "write_ledger_rows/some_new": (
+            "write_ledger_rows",
+            {
+                **state,
+                "rows": [
+                    ledger_row("c@x.io", "synced"),
+                    ledger_row("b@x.io", "synced", known=False),
+                ],
+            },
+        ),
+        "write_ledger_rows/all_new": (
+            "write_ledger_rows",
+            {**state, "rows": [ledger_row("b@x.io", "synced", known=False)]},
+        ),
         "select_row_issues": ("select_row_issues", state),
         "select_row_issues/by_key": ("select_row_issues", {**state, "row_keys": ["a", AWKWARD]}),
         "select_orphans": ("select_orphans", {**state, "relation": relation, "key": "email"}),
@@ -172,9 +186,10 @@ def macro_calls(adapter_type: str, relation: str) -> dict[str, MacroCall]:
     return calls
 
 
-def ledger_row(row_key: str, status: str) -> dict[str, Any]:
+def ledger_row(row_key: str, status: str, *, known: bool = True) -> dict[str, Any]:
     troubled = status != "synced"
     return {
+        "known": known,
         "row_key": row_key,
         "status": status,
         "row_hash": "0cc175b9c0f1b6a831c399e269772661",
@@ -310,6 +325,21 @@ def test_string_literals_read_back_as_the_value(
             node.this for node in parsed(sql, adapter_type).find_all(exp.Literal) if node.is_string
         }
         assert AWKWARD in literals, f"{case}: {sorted(literals)}"
+
+
+@pytest.mark.parametrize("adapter_type", DIALECTS)
+def test_a_ledger_write_looks_only_for_keys_the_ledger_may_hold(
+    adapter_sql: Callable[[str], AdapterSql], adapter_type: str
+) -> None:
+    rendered = adapter_sql(adapter_type).statements
+    delete, insert = rendered["write_ledger_rows/some_new"]
+    assert parsed(delete, adapter_type).key == "delete"
+    assert "c@x.io" in delete
+    assert "b@x.io" not in delete
+    assert "c@x.io" in insert
+    assert "b@x.io" in insert
+    (only_insert,) = rendered["write_ledger_rows/all_new"]
+    assert parsed(only_insert, adapter_type).key == "insert"
 
 
 def test_bigquery_takes_no_where_without_a_from(

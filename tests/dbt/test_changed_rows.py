@@ -8,8 +8,14 @@ from datetime import datetime
 import pytest
 
 from dbt_clarify.dbt import DbtProject
-from dbt_clarify.engine.reader import ChangedRow, RowSelection, read_changed_rows, watermark_text
-from dbt_clarify.state import Watermark
+from dbt_clarify.engine.reader import (
+    ChangedRow,
+    LedgerFilter,
+    RowSelection,
+    read_changed_rows,
+    watermark_text,
+)
+from dbt_clarify.state import LedgerEntry, StateStore, Watermark
 from support.dbt_project import DbtEnv
 
 pytestmark = pytest.mark.dbt
@@ -17,6 +23,7 @@ pytestmark = pytest.mark.dbt
 T1 = "2024-05-01 09:00:00"
 T2 = "2024-05-01 10:00:00"
 T3 = "2024-05-01 11:00:00"
+LEDGER_SCHEMA = "changed_rows_clarify"
 
 
 def set_people(dbt_env: DbtEnv, rows: Sequence[tuple[str | None, str | None]]) -> None:
@@ -38,10 +45,18 @@ def read(
     lookback_seconds: int = 0,
     batch_size: int = 100,
     first_batch_only: bool = False,
+    ledger: Sequence[LedgerEntry] | None = None,
 ) -> list[list[ChangedRow]]:
+    """The rows read; with ``ledger``, filtered by a ledger holding those entries."""
     project = DbtProject.load(dbt_env.options())
     (node,) = project.select([model])
     with project.connect() as warehouse:
+        ledger_filter = None
+        if ledger is not None:
+            store = StateStore(warehouse, LEDGER_SCHEMA)
+            store.ensure()
+            store.record_rows(node.unique_id, "run-1", ledger)
+            ledger_filter = LedgerFilter(LEDGER_SCHEMA, node.unique_id, "s1", retry_limit=3)
         real = {c.name: c.data_type for c in warehouse.columns(node)}
         selection = RowSelection(
             node=node,
@@ -53,7 +68,7 @@ def read(
             lookback_seconds=lookback_seconds,
             hash_columns=columns,
             salt="",
-            ledger=None,
+            ledger=ledger_filter,
         )
         changed = read_changed_rows(warehouse, selection, batch_size)
         assert changed.columns == list(columns)
@@ -120,6 +135,26 @@ def test_superseded_compares_trimmed_lower_case_keys_among_selected_rows(
     ]
     assert [row.key_value for row in flat(read(dbt_env, after(rows[2])))] == ["jane@x.com"]
     assert not flat(read(dbt_env, after(rows[2])))[0].superseded
+
+
+def test_a_key_is_known_when_the_ledger_holds_it_or_another_row_shares_it(
+    dbt_env: DbtEnv,
+) -> None:
+    """Only known keys are looked for when the sync writes their ledger entries."""
+    set_people(
+        dbt_env,
+        [("new@x.com", T1), ("held@x.com", T1), ("Twice@x.com", T1), ("twice@x.com", T2)],
+    )
+    held = LedgerEntry("held@x.com", "synced", row_hash="an older hash")
+    with_ledger = flat(read(dbt_env, ledger=[held]))
+    assert sorted((row.key_value, row.known) for row in with_ledger) == [
+        ("Twice@x.com", True),
+        ("held@x.com", True),
+        ("new@x.com", False),
+        ("twice@x.com", True),
+    ]
+    # Without the ledger (a full refresh) any key may be in it.
+    assert all(row.known for row in flat(read(dbt_env)))
 
 
 def test_rows_sharing_a_cursor_value_survive_a_batch_boundary(dbt_env: DbtEnv) -> None:

@@ -3,8 +3,10 @@
 Rows never go through agate (slow, and all in memory), and a stream must stay readable while
 the sync writes state on dbt's connection between batches, so each driver needs its own way:
 
-- DuckDB: a second native connection to the same database (dbt's cursor is its connection's
-  only one, and a new query on it would end the stream);
+- DuckDB: the rows are spooled to a Parquet file at once and read back by a DuckDB of the
+  stream's own. A result read while the sync writes state would hold a transaction open for
+  the whole sync, and DuckDB would keep every version of the state rows written meanwhile;
+  within a memory limit (see ``duckdb_limits``) each write then costs more than the last;
 - PostgreSQL: a named server-side cursor declared WITH HOLD, which survives the commits of
   state writes made while it is open;
 - Redshift: redshift_connector reads a whole result into memory at execute, and a declared
@@ -20,7 +22,9 @@ the sync writes state on dbt's connection between batches, so each driver needs 
 from __future__ import annotations
 
 import itertools
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 _cursor_ids = itertools.count(1)
@@ -68,9 +72,68 @@ def _new_cursor(adapter: Any, sql: str, batch_size: int) -> RowCursor:
     return _executed(_thread_handle(adapter).cursor(), sql)
 
 
+class SpooledRows:
+    """A DuckDB query's rows, written in order to a Parquet file, then read back from it.
+
+    The query runs on a connection of its own (dbt-duckdb's ``handle.cursor()`` is the
+    connection's one cursor; its ``.cursor()`` is a sibling) and is over once the file is
+    written. The file is read by a small in-memory DuckDB, whose transactions are not the
+    database's, and is deleted on close.
+    """
+
+    def __init__(self, adapter: Any, sql: str) -> None:
+        import duckdb
+
+        self._spool = tempfile.TemporaryDirectory(prefix="dbt-clarify-rows-")
+        path = Path(self._spool.name, "rows.parquet").as_posix().replace("'", "''")
+        try:
+            writer = _thread_handle(adapter).cursor().cursor()
+            try:
+                writer.execute(f"describe {sql}")
+                types = {str(row[0]): str(row[1]) for row in writer.fetchall()}
+                exact = _parquet_exact(sql, types)
+                writer.execute(
+                    f"copy ({exact}) to '{path}' (format parquet, row_group_size {SPOOL_ROW_GROUP})"
+                )
+            finally:
+                writer.close()
+            self._reader = duckdb.connect(config=SPOOL_READER_CONFIG)
+            self._cursor = self._reader.execute(f"select * from read_parquet('{path}')")
+        except BaseException:
+            self._spool.cleanup()
+            raise
+        self.description: Sequence[Sequence[Any]] | None = self._cursor.description
+
+    def fetchmany(self, size: int) -> Sequence[tuple]:
+        return self._cursor.fetchmany(size)
+
+    def close(self) -> None:
+        try:
+            self._reader.close()
+        finally:
+            self._spool.cleanup()
+
+
+def _parquet_exact(sql: str, types: dict[str, str]) -> str:
+    """``sql`` with its 128-bit integers as DECIMAL(38, 0): Parquet would make them doubles."""
+    wide = [name for name, type_ in types.items() if type_ in ("HUGEINT", "UHUGEINT")]
+    if not wide:
+        return sql
+    quoted = ['"' + name.replace('"', '""') + '"' for name in wide]
+    replaced = ", ".join(f"cast({name} as decimal(38, 0)) as {name}" for name in quoted)
+    return f"select * replace ({replaced}) from ({sql})"
+
+
+SPOOL_ROW_GROUP = 16_384
+"""Rows per Parquet row group: DuckDB holds one while writing it (its default, 122,880 rows of
+a wide model, does not fit in the sync's memory limit)."""
+
+SPOOL_READER_CONFIG = {"threads": 1}
+"""Reading a Parquet file in order takes one thread, and a row group at a time in memory."""
+
+
 def _duckdb_cursor(adapter: Any, sql: str, batch_size: int) -> RowCursor:
-    # dbt-duckdb's handle.cursor() is the connection's one cursor; its .cursor() is a sibling.
-    return _executed(_thread_handle(adapter).cursor().cursor(), sql)
+    return SpooledRows(adapter, sql)
 
 
 class _ClosingCursor:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -236,3 +238,22 @@ def test_a_read_too_large_for_the_duckdb_cap_runs_again_without_it(
     assert len(rows) == 200_000
     assert rows == sorted(rows)
     assert after == _duckdb_default_settings()
+
+
+@pytest.mark.warehouses("duckdb")
+def test_duckdb_rows_come_through_a_spool_file_that_is_gone_once_read(
+    dbt_project: DbtProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spools = tmp_path / "spools"
+    spools.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))
+    huge = 2**100 + 1  # a HUGEINT, which Parquet alone would round to a double
+    sql = f"select i, cast({huge} as hugeint) + i as big from range(5000) r(i) order by i desc"
+    with dbt_project.connect() as warehouse:
+        stream = warehouse.stream(sql, 2000)
+        assert [path.name for path in spools.glob("dbt-clarify-rows-*/*")] == ["rows.parquet"]
+        rows = [row for batch in stream for row in batch]
+        assert list(spools.iterdir()) == []
+        warehouse.stream(sql, 10).close()  # closed before it is read
+        assert list(spools.iterdir()) == []
+    assert rows == [(i, huge + i) for i in reversed(range(5000))]

@@ -93,7 +93,7 @@ class StateStore:
         latest = {entry.row_key: entry for entry in entries}
         now = _utc_text(_now())
         for row_keys in _chunks(list(latest)):
-            troubled = [k for k in row_keys if latest[k].status in _TROUBLED]
+            troubled = [k for k in row_keys if latest[k].status in _TROUBLED and latest[k].known]
             earlier = self._earlier(model_id, troubled) if troubled else {}
             rows = []
             for row_key in row_keys:

@@ -22,33 +22,31 @@ CAPPED_SETTINGS = {"memory_limit": f"'{SYNC_MEMORY_LIMIT}'", "threads": str(SYNC
 logger = logging.getLogger(__name__)
 
 
-def cap_duckdb(adapter: Any) -> bool:
-    """Apply ``CAPPED_SETTINGS`` the profile leaves to DuckDB; whether any was applied.
+def cap_duckdb(adapter: Any) -> tuple[str, ...]:
+    """Apply ``CAPPED_SETTINGS`` the profile leaves to DuckDB; the names of those applied.
 
     In-memory databases keep their tables in that same memory, and MotherDuck runs queries
     remotely, so both keep DuckDB's own defaults.
     """
     if adapter.type() != "duckdb":
-        return False
+        return ()
     credentials = adapter.config.credentials
     path = str(getattr(credentials, "path", ":memory:"))
     if path == ":memory:" or path.startswith(("md:", "motherduck:")):
-        return False
+        return ()
     chosen = {
         *(getattr(credentials, "settings", None) or {}),
         *(getattr(credentials, "config_options", None) or {}),
     }
-    statements = [
-        f"set {name} = {value}" for name, value in CAPPED_SETTINGS.items() if name not in chosen
-    ]
-    _run(adapter, statements)
-    return bool(statements)
+    applied = tuple(name for name in CAPPED_SETTINGS if name not in chosen)
+    _run(adapter, [f"set {name} = {CAPPED_SETTINGS[name]}" for name in applied])
+    return applied
 
 
-def uncap_duckdb(adapter: Any) -> None:
-    """Give DuckDB its defaults back, for a statement that cannot run within the cap."""
+def uncap_duckdb(adapter: Any, applied: tuple[str, ...]) -> None:
+    """Give DuckDB back its defaults for the ``applied`` settings, the profile's own stay."""
     logger.debug("a query needs over %s of DuckDB memory: running it uncapped", SYNC_MEMORY_LIMIT)
-    _run(adapter, [f"reset {name}" for name in CAPPED_SETTINGS])
+    _run(adapter, [f"reset {name}" for name in applied])
 
 
 def is_out_of_memory(error: BaseException) -> bool:

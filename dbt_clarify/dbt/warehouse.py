@@ -171,10 +171,11 @@ class Warehouse:
         try:
             return run()
         except WarehouseError as error:
-            if not (self._duckdb_capped and is_out_of_memory(error)):
+            # Only the sync's own limit is lifted; a profile's memory_limit is the user's call.
+            if not ("memory_limit" in self._duckdb_capped and is_out_of_memory(error)):
                 raise
-        uncap_duckdb(self._adapter)
-        self._duckdb_capped = False
+        uncap_duckdb(self._adapter, self._duckdb_capped)
+        self._duckdb_capped = ()
         return run()
 
     def columns(self, node: ModelNode) -> list[ColumnInfo]:

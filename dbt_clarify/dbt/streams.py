@@ -22,6 +22,8 @@ the sync writes state on dbt's connection between batches, so each driver needs 
 from __future__ import annotations
 
 import itertools
+import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -72,46 +74,65 @@ def _new_cursor(adapter: Any, sql: str, batch_size: int) -> RowCursor:
     return _executed(_thread_handle(adapter).cursor(), sql)
 
 
-class SpooledRows:
-    """A DuckDB query's rows, written in order to a Parquet file, then read back from it.
+def _duckdb_cursor(adapter: Any, sql: str, batch_size: int) -> RowCursor:
+    """The query's rows, written in order to a Parquet file, then read back from it.
 
     The query runs on a connection of its own (dbt-duckdb's ``handle.cursor()`` is the
     connection's one cursor; its ``.cursor()`` is a sibling) and is over once the file is
     written. The file is read by a small in-memory DuckDB, whose transactions are not the
     database's, and is deleted on close.
     """
+    import duckdb
 
-    def __init__(self, adapter: Any, sql: str) -> None:
-        import duckdb
-
-        self._spool = tempfile.TemporaryDirectory(prefix="dbt-clarify-rows-")
-        path = Path(self._spool.name, "rows.parquet").as_posix().replace("'", "''")
+    _remove_orphan_spools()
+    spool = tempfile.TemporaryDirectory(prefix=f"{SPOOL_PREFIX}{os.getpid()}-")
+    path = Path(spool.name, "rows.parquet").as_posix().replace("'", "''")
+    try:
+        writer = _thread_handle(adapter).cursor().cursor()
         try:
-            writer = _thread_handle(adapter).cursor().cursor()
-            try:
-                writer.execute(f"describe {sql}")
-                types = {str(row[0]): str(row[1]) for row in writer.fetchall()}
-                exact = _parquet_exact(sql, types)
-                writer.execute(
-                    f"copy ({exact}) to '{path}' (format parquet, row_group_size {SPOOL_ROW_GROUP})"
-                )
-            finally:
-                writer.close()
-            self._reader = duckdb.connect(config=SPOOL_READER_CONFIG)
-            self._cursor = self._reader.execute(f"select * from read_parquet('{path}')")
-        except BaseException:
-            self._spool.cleanup()
-            raise
-        self.description: Sequence[Sequence[Any]] | None = self._cursor.description
-
-    def fetchmany(self, size: int) -> Sequence[tuple]:
-        return self._cursor.fetchmany(size)
-
-    def close(self) -> None:
-        try:
-            self._reader.close()
+            writer.execute(f"describe {sql}")
+            types = {str(row[0]): str(row[1]) for row in writer.fetchall()}
+            exact = _parquet_exact(sql, types)
+            writer.execute(
+                f"copy ({exact}) to '{path}' (format parquet, row_group_size {SPOOL_ROW_GROUP})"
+            )
         finally:
-            self._spool.cleanup()
+            writer.close()
+        reader = duckdb.connect(config=SPOOL_READER_CONFIG)
+    except BaseException:
+        spool.cleanup()
+        raise
+
+    def remove_spool() -> None:
+        try:
+            reader.close()
+        finally:
+            spool.cleanup()
+
+    try:
+        cursor = reader.execute(f"select * from read_parquet('{path}')")
+    except BaseException:
+        remove_spool()
+        raise
+    return _ClosingCursor(cursor, remove_spool)
+
+
+def _remove_orphan_spools() -> None:
+    """Delete the spools of syncs that were killed before they could (they hold model rows)."""
+    for spool in Path(tempfile.gettempdir()).glob(f"{SPOOL_PREFIX}*-*"):
+        pid = spool.name.removeprefix(SPOOL_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _process_exists(int(pid)):
+            shutil.rmtree(spool, ignore_errors=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _parquet_exact(sql: str, types: dict[str, str]) -> str:
@@ -129,11 +150,9 @@ SPOOL_ROW_GROUP = 16_384
 a wide model, does not fit in the sync's memory limit)."""
 
 SPOOL_READER_CONFIG = {"threads": 1}
+SPOOL_PREFIX = "dbt-clarify-rows-"
+"""A spool directory is ``<prefix><pid of its sync>-<random>`` in the temporary directory."""
 """Reading a Parquet file in order takes one thread, and a row group at a time in memory."""
-
-
-def _duckdb_cursor(adapter: Any, sql: str, batch_size: int) -> RowCursor:
-    return SpooledRows(adapter, sql)
 
 
 class _ClosingCursor:

@@ -3,6 +3,7 @@ escaping."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -180,6 +181,12 @@ def _duckdb_settings(warehouse: Warehouse) -> dict[str, str]:
     return dict(rows)
 
 
+WIDE_SORT = (
+    "select repeat(cast(i as varchar), 40) as wide, i from range(200000) r(i) order by wide, i"
+)
+"""A sort that runs out of a DuckDB memory limit of a few megabytes."""
+
+
 def _duckdb_default_settings() -> dict[str, str]:
     import duckdb
 
@@ -200,18 +207,32 @@ def test_a_duckdb_file_is_read_with_a_small_memory_limit_and_one_thread(
     assert lean != _duckdb_default_settings()["memory_limit"]
 
 
-@pytest.mark.warehouses("duckdb")
-def test_duckdb_settings_in_the_profile_are_kept(dbt_env: DbtEnv) -> None:
+def _profile_memory_limit(dbt_env: DbtEnv, memory_limit: str) -> DbtProject:
     profiles = dbt_env.project_dir / "profiles.yml"
     profiles.write_text(
         profiles.read_text().replace(
             "      threads: 4\n    postgres:",
-            "      threads: 4\n      settings:\n        memory_limit: 300MB\n    postgres:",
+            "      threads: 4\n      settings:\n"
+            f"        memory_limit: {memory_limit}\n    postgres:",
         )
     )
-    with DbtProject.load(dbt_env.options()).connect() as warehouse:
+    return DbtProject.load(dbt_env.options())
+
+
+@pytest.mark.warehouses("duckdb")
+def test_duckdb_settings_in_the_profile_are_kept(dbt_env: DbtEnv) -> None:
+    with _profile_memory_limit(dbt_env, "300MB").connect() as warehouse:
         settings = _duckdb_settings(warehouse)
     assert settings == {"memory_limit": duckdb_connection_with("'300MB'"), "threads": "1"}
+
+
+@pytest.mark.warehouses("duckdb")
+def test_a_memory_limit_from_the_profile_is_never_lifted(dbt_env: DbtEnv) -> None:
+    with _profile_memory_limit(dbt_env, "2MB").connect() as warehouse:
+        with pytest.raises(WarehouseError, match=r"(?i)out of memory"):
+            warehouse.stream(WIDE_SORT, 50_000)
+        settings = _duckdb_settings(warehouse)
+    assert settings == {"memory_limit": duckdb_connection_with("'2MB'"), "threads": "1"}
 
 
 def duckdb_connection_with(memory_limit: str) -> str:
@@ -229,11 +250,8 @@ def test_a_read_too_large_for_the_duckdb_cap_runs_again_without_it(
 ) -> None:
     # A cap small enough that sorting these rows runs out of it.
     monkeypatch.setitem(duckdb_limits.CAPPED_SETTINGS, "memory_limit", "'2MB'")
-    sql = (
-        "select repeat(cast(i as varchar), 40) as wide, i from range(200000) r(i) order by wide, i"
-    )
     with dbt_project.connect() as warehouse:
-        rows = [row for batch in warehouse.stream(sql, 50_000) for row in batch]
+        rows = [row for batch in warehouse.stream(WIDE_SORT, 50_000) for row in batch]
         after = _duckdb_settings(warehouse)
     assert len(rows) == 200_000
     assert rows == sorted(rows)
@@ -257,3 +275,26 @@ def test_duckdb_rows_come_through_a_spool_file_that_is_gone_once_read(
         warehouse.stream(sql, 10).close()  # closed before it is read
         assert list(spools.iterdir()) == []
     assert rows == [(i, huge + i) for i in reversed(range(5000))]
+
+
+@pytest.mark.warehouses("duckdb")
+def test_a_read_removes_the_spools_of_killed_syncs_only(
+    dbt_project: DbtProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spools = tmp_path / "spools"
+    spools.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    killed = spools / f"dbt-clarify-rows-{int(ended.stdout)}-abc"
+    running = spools / f"dbt-clarify-rows-{os.getppid()}-def"
+    for spool in (killed, running):
+        spool.mkdir()
+        (spool / "rows.parquet").write_bytes(b"rows")
+    with dbt_project.connect() as warehouse:
+        warehouse.stream("select 1", 10).close()
+    assert list(spools.iterdir()) == [running]

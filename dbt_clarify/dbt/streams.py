@@ -149,7 +149,7 @@ SPOOL_ROW_GROUP = 16_384
 """Rows per Parquet row group: DuckDB holds one while writing it (its default, 122,880 rows of
 a wide model, does not fit in the sync's memory limit)."""
 
-SPOOL_READER_CONFIG = {"threads": 1}
+SPOOL_READER_CONFIG: dict[str, str | bool | int | float | list[str]] = {"threads": 1}
 SPOOL_PREFIX = "dbt-clarify-rows-"
 """A spool directory is ``<prefix><pid of its sync>-<random>`` in the temporary directory."""
 """Reading a Parquet file in order takes one thread, and a row group at a time in memory."""

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from dbt_clarify.dbt import ModelNode, RowStream, Warehouse
 from dbt_clarify.state import Watermark
+
+RowCount = Literal["candidates", "unchanged"]
 
 TRAILING_COLUMNS = 6
 """changed_rows appends _dbt_clarify_superseded, _cursor, _key, _hash, _relink and _known."""
@@ -117,7 +119,8 @@ class RowSelection:
     salt: str
     ledger: LedgerFilter | None
 
-    def render(self, warehouse: Warehouse, *, count_unchanged: bool = False) -> str:
+    def render(self, warehouse: Warehouse, *, count: RowCount | None = None) -> str:
+        """The read's SQL; with ``count``, a query of one number instead (see changed_rows)."""
         sql = warehouse.render(
             "changed_rows",
             relation=self.node.relation_name,
@@ -131,7 +134,7 @@ class RowSelection:
             hash_columns=list(self.hash_columns),
             salt=self.salt,
             ledger=self.ledger.as_macro_argument() if self.ledger else None,
-            count_unchanged=count_unchanged,
+            count=count,
         )
         if not isinstance(sql, str):
             raise TypeError("changed_rows must render one statement")
@@ -145,9 +148,14 @@ def read_changed_rows(
     return ChangedRows(selection.columns, warehouse.stream(selection.render(warehouse), batch_size))
 
 
-def count_unchanged_rows(warehouse: Warehouse, selection: RowSelection) -> int:
-    """How many rows the ledger filtered out because Clarify already holds them as they are."""
-    if selection.ledger is None:
+def count_rows(warehouse: Warehouse, selection: RowSelection, count: RowCount) -> int:
+    """How many ``candidates`` the watermark selects, or how many of them are ``unchanged``.
+
+    Without a ledger every candidate is read, so none is unchanged. Counting the candidates
+    costs a scan, where counting the unchanged ones hashes and joins as the read does: a sync
+    that reads every row takes the candidates less the rows read for the unchanged ones.
+    """
+    if count == "unchanged" and selection.ledger is None:
         return 0
-    rows = warehouse.query(selection.render(warehouse, count_unchanged=True))
+    rows = warehouse.query(selection.render(warehouse, count=count))
     return int(rows[0][0]) if rows else 0

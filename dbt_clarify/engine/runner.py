@@ -44,7 +44,7 @@ from dbt_clarify.engine.reader import (
     ChangedRow,
     LedgerFilter,
     RowSelection,
-    count_unchanged_rows,
+    count_rows,
     read_changed_rows,
 )
 from dbt_clarify.engine.records import BuiltRecord, RecordBuilder, RejectedRow
@@ -324,22 +324,14 @@ class ModelSync:
         self.reporter.model_started(node.name, spec.object)
 
         selection = self._selection(model, schema)
-        result.unchanged = count_unchanged_rows(self.warehouse, selection)
-        rows = read_changed_rows(self.warehouse, selection, self.options.read_batch_rows)
-        builder = RecordBuilder(spec, schema, rows.columns)
-        schema_hash = schema.fingerprint()
+        candidates = count_rows(self.warehouse, selection, "candidates")
         completed = True
-        try:
-            for batch in rows:
-                result.read += len(batch)
-                entries = await self._send_batch(model, builder, batch, schema_hash, result)
-                self._checkpoint(model, batch, entries)
-                self.reporter.rows_done(node.name, len(batch))
-                if self.options.fail_fast and (result.rejected or result.failed):
-                    completed = False
-                    break
-        finally:
-            rows.close()
+        if candidates:  # else nothing is past the watermark or troubled: skip the read's hashing
+            completed = await self._send_changed_rows(model, schema, selection, result)
+        if completed:
+            result.unchanged += max(candidates - result.read, 0)
+        else:  # stopped early: the rows left unread are not all unchanged
+            result.unchanged += count_rows(self.warehouse, selection, "unchanged")
         if completed and spec.on_delete == "delete":
             await self._delete_orphans(model, result)
         result.requests = self.client.stats.total - requests_before
@@ -363,6 +355,23 @@ class ModelSync:
             )
         )
         return result
+
+    async def _send_changed_rows(
+        self, model: SyncModel, schema: ObjectSchema, selection: RowSelection, result: ModelResult
+    ) -> bool:
+        """Read, send and checkpoint the selected rows; whether every one was read."""
+        rows = read_changed_rows(self.warehouse, selection, self.options.read_batch_rows)
+        builder = RecordBuilder(model.spec, schema, rows.columns)
+        schema_hash = schema.fingerprint()
+        with rows:
+            for batch in rows:
+                result.read += len(batch)
+                entries = await self._send_batch(model, builder, batch, schema_hash, result)
+                self._checkpoint(model, batch, entries)
+                self.reporter.rows_done(model.node.name, len(batch))
+                if self.options.fail_fast and (result.rejected or result.failed):
+                    return False
+        return True
 
     def _selection(self, model: SyncModel, schema: ObjectSchema) -> RowSelection:
         """The rows to read: past the watermark and, unless refreshing, changed per the ledger."""

@@ -20,19 +20,22 @@
     no synced entry for its key with the same hash, when it failed, or when it was rejected and
     may be tried again (fewer than retry_limit attempts, or Clarify's schema changed since), or
     when it was synced unlinked (its company was not in Clarify yet).
-    Keys the ledger holds as failed or rejected are read whatever their cursor. With
-    `count_unchanged`, the statement instead counts the candidate rows the ledger filters out. -#}
+    Keys the ledger holds as failed or rejected are read whatever their cursor.
+
+    With `count`, the statement counts rows instead: 'candidates' the rows past the watermark
+    (or of troubled keys) before the ledger filters them, which needs neither the hash nor the
+    joins; 'unchanged' the candidates the ledger filters out. -#}
 {% macro changed_rows(relation, columns, cursor, key, cursor_type=none, watermark_cursor=none,
                       watermark_key=none, lookback_seconds=0, hash_columns=none, salt='',
-                      ledger=none, count_unchanged=false) %}
+                      ledger=none, count=none) %}
   {{ return(adapter.dispatch('changed_rows', 'dbt_clarify')(
       relation, columns, cursor, key, cursor_type, watermark_cursor, watermark_key,
-      lookback_seconds, hash_columns, salt, ledger, count_unchanged)) }}
+      lookback_seconds, hash_columns, salt, ledger, count)) }}
 {% endmacro %}
 
 {% macro default__changed_rows(relation, columns, cursor, key, cursor_type, watermark_cursor,
                                watermark_key, lookback_seconds, hash_columns, salt, ledger,
-                               count_unchanged) %}
+                               count) %}
   {%- set key_text = dbt_clarify._key_text(key) -%}
   {%- set condition = dbt_clarify._past_watermark(
       cursor, key_text, cursor_type, watermark_cursor, watermark_key, lookback_seconds) -%}
@@ -89,7 +92,10 @@
                select row_key from _dbt_clarify_ledger where status <> 'synced')
           {%- endif %}
         {%- endif %}
-    ),
+    )
+    {%- if count == 'candidates' %}
+    select count(*) from _dbt_clarify_candidates
+    {%- else %},
     {#- Keys (trimmed, lower-cased) that more than one model row shares: only these can
         supersede, and ranking them alone keeps a large model's read a grouping, not a sort. -#}
     _dbt_clarify_repeated as (
@@ -134,7 +140,7 @@
         from _dbt_clarify_candidates c
         left join _dbt_clarify_latest t on t._norm = lower(trim(c._dbt_clarify_key))
     )
-    {%- if count_unchanged %}
+    {%- if count == 'unchanged' %}
     select count(*)
     from _dbt_clarify_ranked c
     {%- if ledger %}
@@ -173,6 +179,7 @@
         case when c._dbt_clarify_cursor is null then 0 else 1 end,
         c._dbt_clarify_cursor,
         c._dbt_clarify_key
+    {%- endif %}
     {%- endif %}
   {%- endset -%}
   {{ return(sql) }}

@@ -91,7 +91,11 @@ def macro_calls(adapter_type: str, relation: str) -> dict[str, MacroCall]:
         ),
         "changed_rows/count_unchanged": (
             "changed_rows",
-            {**rows, "ledger": ledger, "count_unchanged": True},
+            {**rows, "ledger": ledger, "count": "unchanged"},
+        ),
+        "changed_rows/count_candidates": (
+            "changed_rows",
+            {**rows, "watermark_key": AWKWARD, "ledger": ledger, "count": "candidates"},
         ),
         "changed_rows/hash_columns": (
             "changed_rows",

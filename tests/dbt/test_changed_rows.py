@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import get_args
 
 import pytest
 
@@ -11,7 +12,9 @@ from dbt_clarify.dbt import DbtProject
 from dbt_clarify.engine.reader import (
     ChangedRow,
     LedgerFilter,
+    RowCount,
     RowSelection,
+    count_rows,
     read_changed_rows,
     watermark_text,
 )
@@ -46,8 +49,12 @@ def read(
     batch_size: int = 100,
     first_batch_only: bool = False,
     ledger: Sequence[LedgerEntry] | None = None,
+    counts: dict[RowCount, int] | None = None,
 ) -> list[list[ChangedRow]]:
-    """The rows read; with ``ledger``, filtered by a ledger holding those entries."""
+    """The rows read; with ``ledger``, filtered by a ledger holding those entries.
+
+    ``counts``, when given, receives the selection's candidate and unchanged row counts.
+    """
     project = DbtProject.load(dbt_env.options())
     (node,) = project.select([model])
     with project.connect() as warehouse:
@@ -70,6 +77,9 @@ def read(
             salt="",
             ledger=ledger_filter,
         )
+        if counts is not None:
+            for count in get_args(RowCount):
+                counts[count] = count_rows(warehouse, selection, count)
         changed = read_changed_rows(warehouse, selection, batch_size)
         assert changed.columns == list(columns)
         with changed:
@@ -155,6 +165,23 @@ def test_a_key_is_known_when_the_ledger_holds_it_or_another_row_shares_it(
     ]
     # Without the ledger (a full refresh) any key may be in it.
     assert all(row.known for row in flat(read(dbt_env)))
+
+
+def test_candidates_are_the_rows_read_and_the_unchanged_ones(dbt_env: DbtEnv) -> None:
+    """A sync that reads every row counts the unchanged ones as candidates less rows read."""
+    set_people(dbt_env, [("a@x.io", T1), ("b@x.io", T1), ("c@x.io", T2), ("d@x.io", T3)])
+    hashes = {row.key_value: row.row_hash for row in flat(read(dbt_env))}
+    ledger = [
+        LedgerEntry("a@x.io", "synced", row_hash=hashes["a@x.io"]),  # behind the watermark
+        LedgerEntry("b@x.io", "failed", row_hash=hashes["b@x.io"]),  # retried whatever its cursor
+        LedgerEntry("c@x.io", "synced", row_hash=hashes["c@x.io"]),  # unchanged
+        LedgerEntry("d@x.io", "synced", row_hash="an older hash"),  # changed
+    ]
+    watermark = Watermark(cursor_value=T1, key_value="b@x.io", mapping_hash="h")
+    counts: dict[RowCount, int] = {}
+    rows = flat(read(dbt_env, watermark, ledger=ledger, counts=counts))
+    assert [row.key_value for row in rows] == ["b@x.io", "d@x.io"]
+    assert counts == {"candidates": 3, "unchanged": 1}
 
 
 def test_rows_sharing_a_cursor_value_survive_a_batch_boundary(dbt_env: DbtEnv) -> None:

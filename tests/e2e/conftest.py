@@ -87,9 +87,17 @@ class SyncCli:
     def result_path(self) -> Path:
         return self.dbt_env.project_dir / "target" / "clarify_run_results.json"
 
+    @property
+    def temp_dir(self) -> Path:
+        """The CLI's temporary directory (TMPDIR), the test's own: where its spools go."""
+        path = self.dbt_env.project_dir.parent / "cli-tmp"
+        path.mkdir(exist_ok=True)
+        return path
+
     def env(self, **extra: str) -> dict[str, str]:
         return {
             **self.dbt_env.subprocess_env(),
+            "TMPDIR": str(self.temp_dir),
             "CLARIFY_API_KEY": API_KEY,
             "CLARIFY_WORKSPACE": WORKSPACE,
             "CLARIFY_API_URL": self.emulator.url,

@@ -67,6 +67,7 @@ def _runs_to_converge(cli: SyncCli, version: int) -> int:
     raise AssertionError(f"no clean run within {MAX_RUNS} runs")
 
 
+@pytest.mark.slow
 @pytest.mark.warehouses("duckdb")  # about the client and the ledger; one warehouse keeps CI short
 def test_under_twenty_percent_faults_repeated_runs_converge_exactly(load_cli: SyncCli) -> None:
     emulator = load_cli.emulator
@@ -163,6 +164,7 @@ def _kill_while_sending(cli: SyncCli, seconds: float) -> bool:
     return process.returncode == -signal.SIGKILL
 
 
+@pytest.mark.slow
 @pytest.mark.warehouses("duckdb")  # the slowest test: one warehouse keeps CI short
 @pytest.mark.timeout(1800)
 def test_kill_9_at_random_moments_then_rerun_holds_exactly_the_model(load_cli: SyncCli) -> None:
@@ -184,6 +186,8 @@ def test_kill_9_at_random_moments_then_rerun_holds_exactly_the_model(load_cli: S
         assert rerun.exit_code == 0, rerun.stderr
         mismatch = compare(load_cli.dbt_env, emulator)
         assert mismatch.none, (trial, mismatch)
+        # The killed sync's spooled rows are gone too: the rerun removed them.
+        assert not list(load_cli.temp_dir.glob("dbt-clarify-rows-*")), trial
         resent.append(sum(m["updated"] for m in rerun.result["models"]) if killed else 0)
         print(f"kill -9 trial {trial}: {time.monotonic() - started:.0f} s", flush=True)
     print(f"\nkill -9: rows resent per trial (of {20_500}): {resent}")

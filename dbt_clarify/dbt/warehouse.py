@@ -1,9 +1,11 @@
 """A live warehouse connection: render dbt_clarify macros, run their SQL, stream rows.
 
 Statements go through dbt's connection manager, so transactions follow each adapter's rules
-(BigQuery and Databricks have none: each statement commits on its own). Rows are streamed
-batch by batch through a cursor of their own (see ``streams``), never through agate, so memory
-stays flat and state can be written between batches.
+(BigQuery and Databricks have none: each statement commits on its own). dbt writes each
+statement's full text to its log file; statements that hold row data (ledger keys, which are
+customers' emails and domains) skip that log where the driver's cursor can run them directly.
+Rows are streamed batch by batch through a cursor of their own (see ``streams``), never through
+agate, so memory stays flat and state can be written between batches.
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ from dbt_clarify.dbt.streams import RowCursor, open_row_cursor
 from dbt_clarify.errors import ConfigError, DbtClarifyError, WarehouseError
 
 T = TypeVar("T")
+UNLOGGED_ADAPTERS = frozenset({"duckdb", "postgres", "redshift", "snowflake"})
+"""Adapters whose dbt connection handle is a DB-API connection: a statement can run on its
+cursor without dbt's query event. BigQuery runs jobs and Databricks wraps its cursors, so
+their statements keep going through dbt, which logs them (Databricks abridged)."""
+_UNLOGGED_SQL = "(a statement with row data, not logged)"
 _QUERY_HINT = "see dbt's log file (logs/dbt.log) for the statement and the full error"
 
 
@@ -132,28 +139,36 @@ class Warehouse:
         """The SQL that the package's (dispatched) ``macro`` returns for these arguments."""
         return render_macro(self._adapter, self._manifest, self._package, macro, kwargs)
 
-    def execute(self, sql: str | Sequence[str]) -> None:
-        """Run statements (DDL, DML) in one transaction and commit them."""
+    def execute(self, sql: str | Sequence[str], *, holds_rows: bool = False) -> None:
+        """Run statements (DDL, DML) in one transaction and commit them.
+
+        ``holds_rows``: the statements' text holds row data, to be kept out of dbt's log.
+        """
         statements = [sql] if isinstance(sql, str) else list(sql)
         with self._transaction("running a statement"):
             for statement in statements:
-                self._run(statement, fetch=False)
+                self._run(statement, fetch=False, holds_rows=holds_rows)
 
-    def query(self, sql: str) -> list[tuple]:
-        """All rows of a small query."""
-        return self._within_duckdb_cap(lambda: self._query(sql))
+    def query(self, sql: str, *, holds_rows: bool = False) -> list[tuple]:
+        """All rows of a small query (``holds_rows`` as for ``execute``)."""
+        return self._within_duckdb_cap(lambda: self._query(sql, holds_rows))
 
-    def _query(self, sql: str) -> list[tuple]:
+    def _query(self, sql: str, holds_rows: bool) -> list[tuple]:
         with self._transaction("running a query"):
-            return self._run(sql, fetch=True)
+            return self._run(sql, fetch=True, holds_rows=holds_rows)
 
-    def _run(self, sql: str, *, fetch: bool) -> list[tuple]:
+    def _run(self, sql: str, *, fetch: bool, holds_rows: bool = False) -> list[tuple]:
         """One statement on dbt's connection; its rows if ``fetch``."""
         connections = self._adapter.connections
         if self.adapter_type == "bigquery":  # no DB-API cursor: a query job and its rows
             _, rows = connections.raw_execute(sql)
             return [tuple(row.values()) for row in rows] if fetch else []
-        _, cursor = connections.add_query(sql, auto_begin=False)
+        if holds_rows and self.adapter_type in UNLOGGED_ADAPTERS:
+            with connections.exception_handler(_UNLOGGED_SQL):
+                cursor = connections.get_thread_connection().handle.cursor()
+                cursor.execute(sql)
+        else:
+            _, cursor = connections.add_query(sql, auto_begin=False, abridge_sql_log=holds_rows)
         return [tuple(row) for row in cursor.fetchall()] if fetch else []
 
     def stream(self, sql: str, batch_size: int) -> RowStream:

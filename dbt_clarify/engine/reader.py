@@ -157,5 +157,5 @@ def count_rows(warehouse: Warehouse, selection: RowSelection, count: RowCount) -
     """
     if count == "unchanged" and selection.ledger is None:
         return 0
-    rows = warehouse.query(selection.render(warehouse, count=count))
+    rows = warehouse.query(selection.render(warehouse, count=count), holds_rows=True)
     return int(rows[0][0]) if rows else 0

@@ -77,7 +77,8 @@ class StateStore:
                 key_value=watermark.key_value,
                 updated_at=_utc_text(_now()),
                 cursor_type=cursor_type,
-            )
+            ),
+            holds_rows=True,
         )
 
     def record_rows(self, model_id: str, run_id: str, entries: Sequence[LedgerEntry]) -> None:
@@ -118,11 +119,14 @@ class StateStore:
                         "known": entry.known,
                     }
                 )
-            self._warehouse.execute(self._render("write_ledger_rows", model_id=model_id, rows=rows))
+            self._warehouse.execute(
+                self._render("write_ledger_rows", model_id=model_id, rows=rows), holds_rows=True
+            )
 
     def _earlier(self, model_id: str, row_keys: list[str]) -> dict[str, _Earlier]:
         rows = self._warehouse.query(
-            self._render("select_row_issues", model_id=model_id, row_keys=row_keys)
+            self._render("select_row_issues", model_id=model_id, row_keys=row_keys),
+            holds_rows=True,
         )
         # Ordered by key, then attempt time: the last row of a key is its latest.
         return {
@@ -157,7 +161,8 @@ class StateStore:
         self.ensure()
         for chunk in _chunks(list(dict.fromkeys(row_keys))):
             self._warehouse.execute(
-                self._render("delete_ledger_rows", model_id=model_id, row_keys=chunk)
+                self._render("delete_ledger_rows", model_id=model_id, row_keys=chunk),
+                holds_rows=True,
             )
 
     def record_run(self, run: RunRecord) -> None:

@@ -1,4 +1,5 @@
-"""Selection follows dbt's own grammar; the API key never leaves the process."""
+"""Selection follows dbt's own grammar; the API key never leaves the process, nor row data
+the warehouse."""
 
 from __future__ import annotations
 
@@ -61,3 +62,23 @@ def test_api_key_never_appears_anywhere(sync_cli: SyncCli) -> None:
     assert any(name == "clarify_sync_state" for _, name in tables)
     for schema, name in tables:
         assert API_KEY not in repr(warehouse.rows(schema, name)), f"{schema}.{name}"
+
+
+def test_synced_keys_stay_out_of_dbts_log(sync_cli: SyncCli) -> None:
+    """dbt logs each statement's text; the ledger's statements carry every synced key."""
+    first = sync_cli.run()
+    assert first.result is not None, first.stderr
+    again = sync_cli.run()  # retries the rejected rows: looks up their earlier attempts
+    assert again.result is not None, again.stderr
+    warehouse = sync_cli.dbt_env.warehouse
+    (state_schema,) = {schema for schema, name in warehouse.tables() if name == "clarify_sync_rows"}
+    keys = {
+        row[0] for row in warehouse.sql(f'select row_key from "{state_schema}".clarify_sync_rows')
+    }
+    logged = "".join(
+        log.read_text(errors="replace") for log in (sync_cli.dbt_env.project_dir / "logs").glob("*")
+    )
+    assert "clarify_sync_rows" in logged  # the log holds the sync's other statements
+    assert len(keys) > 100
+    quoted = {key: (f"'{key}'", f'"{key}"') for key in keys - {""}}
+    assert sorted(key for key, forms in quoted.items() if any(f in logged for f in forms)) == []

@@ -14,6 +14,10 @@ COMMAND = [sys.executable, "-c", "from dbt_clarify.cli.emulator import emulator;
 SECRET = "cli-secret-key-123"
 
 
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_serves_with_the_key_from_the_environment_until_interrupted() -> None:
     env = {**os.environ, "CLARIFY_API_KEY": SECRET}
     process = subprocess.Popen(
@@ -22,6 +26,9 @@ def test_serves_with_the_key_from_the_environment_until_interrupted() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: a test run started in the background ignores SIGINT, and so would
+        # the emulator, inheriting that.
+        preexec_fn=_interruptible,
     )
     try:
         assert process.stdout is not None

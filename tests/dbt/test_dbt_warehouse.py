@@ -258,13 +258,19 @@ def test_a_read_too_large_for_the_duckdb_cap_runs_again_without_it(
     assert after == _duckdb_default_settings()
 
 
+@pytest.fixture
+def spools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The system's temporary directory for the test, where DuckDB reads spool their rows."""
+    path = tmp_path / "spools"
+    path.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(path))
+    return path
+
+
 @pytest.mark.warehouses("duckdb")
 def test_duckdb_rows_come_through_a_spool_file_that_is_gone_once_read(
-    dbt_project: DbtProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    dbt_project: DbtProject, spools: Path
 ) -> None:
-    spools = tmp_path / "spools"
-    spools.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(spools))
     huge = 2**100 + 1  # a HUGEINT, which Parquet alone would round to a double
     sql = f"select i, cast({huge} as hugeint) + i as big from range(5000) r(i) order by i desc"
     with dbt_project.connect() as warehouse:
@@ -279,11 +285,8 @@ def test_duckdb_rows_come_through_a_spool_file_that_is_gone_once_read(
 
 @pytest.mark.warehouses("duckdb")
 def test_a_read_removes_the_spools_of_killed_syncs_only(
-    dbt_project: DbtProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    dbt_project: DbtProject, spools: Path
 ) -> None:
-    spools = tmp_path / "spools"
-    spools.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(spools))
     ended = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],
         check=True,

@@ -150,9 +150,10 @@ SPOOL_ROW_GROUP = 16_384
 a wide model, does not fit in the sync's memory limit)."""
 
 SPOOL_READER_CONFIG: dict[str, str | bool | int | float | list[str]] = {"threads": 1}
+"""Reading a Parquet file in order takes one thread, and a row group at a time in memory."""
+
 SPOOL_PREFIX = "dbt-clarify-rows-"
 """A spool directory is ``<prefix><pid of its sync>-<random>`` in the temporary directory."""
-"""Reading a Parquet file in order takes one thread, and a row group at a time in memory."""
 
 
 class _ClosingCursor:

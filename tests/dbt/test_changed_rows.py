@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import get_args
 
 import pytest
 
-from dbt_clarify.dbt import DbtProject
+from dbt_clarify.dbt import DbtProject, ModelNode
 from dbt_clarify.engine.reader import (
     ChangedRow,
     LedgerFilter,
@@ -37,6 +38,25 @@ def set_people(dbt_env: DbtEnv, rows: Sequence[tuple[str | None, str | None]]) -
     dbt_env.sql(f"insert into clarify_people (email, updated_at) values {placeholders}", parameters)
 
 
+_LOADED: dict[tuple[Path, str], tuple[DbtProject, ModelNode]] = {}
+"""The test's parsed project and selected model: its reads change rows, never the models."""
+
+
+@pytest.fixture(autouse=True)
+def _forget_loaded_projects() -> Iterator[None]:
+    yield
+    _LOADED.clear()
+
+
+def _loaded(dbt_env: DbtEnv, model: str) -> tuple[DbtProject, ModelNode]:
+    key = (dbt_env.project_dir, model)
+    if key not in _LOADED:
+        project = DbtProject.load(dbt_env.options())
+        (node,) = project.select([model])
+        _LOADED[key] = (project, node)
+    return _LOADED[key]
+
+
 def read(
     dbt_env: DbtEnv,
     watermark: Watermark | None = None,
@@ -55,8 +75,7 @@ def read(
 
     ``counts``, when given, receives the selection's candidate and unchanged row counts.
     """
-    project = DbtProject.load(dbt_env.options())
-    (node,) = project.select([model])
+    project, node = _loaded(dbt_env, model)
     with project.connect() as warehouse:
         ledger_filter = None
         if ledger is not None:

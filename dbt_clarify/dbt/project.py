@@ -16,7 +16,7 @@ import tenacity
 
 from dbt_clarify.dbt.catalog import catalog_columns, read_catalog
 from dbt_clarify.dbt.data_tests import accepted_values_by_model
-from dbt_clarify.dbt.macros import render_macro
+from dbt_clarify.dbt.macros import MacroRenderer
 from dbt_clarify.dbt.manifest_file import read_manifest
 from dbt_clarify.dbt.nodes import ColumnInfo, ModelNode, dependency_order, model_node
 from dbt_clarify.dbt.runner import invoke, one_line
@@ -214,7 +214,7 @@ class DbtProject:
         checks the SQL each warehouse gets where the warehouse cannot be reached. No connection
         is named either: releasing one would open it on some adapters (BigQuery).
         """
-        return render_macro(self._adapter(), self._manifest, PACKAGE_NAME, macro, kwargs)
+        return MacroRenderer(self._adapter(), self._manifest, PACKAGE_NAME).render(macro, kwargs)
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[Warehouse]:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from dbt_clarify.dbt.duckdb_limits import cap_duckdb, is_out_of_memory, uncap_duckdb
-from dbt_clarify.dbt.macros import render_macro
+from dbt_clarify.dbt.macros import MacroRenderer
 from dbt_clarify.dbt.nodes import ColumnInfo, ModelNode
 from dbt_clarify.dbt.runner import one_line
 from dbt_clarify.dbt.streams import RowCursor, open_row_cursor
@@ -131,13 +131,13 @@ class Warehouse:
         self._adapter = adapter
         self._duckdb_capped = cap_duckdb(adapter)
         self._manifest = manifest
-        self._package = package
+        self._macros = MacroRenderer(adapter, manifest, package)
         self._streams: list[RowStream] = []
         self.adapter_type: str = adapter.type()
 
     def render(self, macro: str, **kwargs: Any) -> str | list[str]:
         """The SQL that the package's (dispatched) ``macro`` returns for these arguments."""
-        return render_macro(self._adapter, self._manifest, self._package, macro, kwargs)
+        return self._macros.render(macro, kwargs)
 
     def execute(self, sql: str | Sequence[str], *, holds_rows: bool = False) -> None:
         """Run statements (DDL, DML) in one transaction and commit them.

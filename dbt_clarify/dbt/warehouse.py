@@ -145,7 +145,7 @@ class Warehouse:
         ``holds_rows``: the statements' text holds row data, to be kept out of dbt's log.
         """
         statements = [sql] if isinstance(sql, str) else list(sql)
-        with self._transaction("running a statement"):
+        with self._statements("running a statement"):
             for statement in statements:
                 self._run(statement, fetch=False, holds_rows=holds_rows)
 
@@ -154,7 +154,7 @@ class Warehouse:
         return self._within_duckdb_cap(lambda: self._query(sql, holds_rows))
 
     def _query(self, sql: str, holds_rows: bool) -> list[tuple]:
-        with self._transaction("running a query"):
+        with self._statements("running a query"):
             return self._run(sql, fetch=True, holds_rows=holds_rows)
 
     def _run(self, sql: str, *, fetch: bool, holds_rows: bool = False) -> list[tuple]:
@@ -206,7 +206,7 @@ class Warehouse:
             schema=manifest_node.schema,
             identifier=manifest_node.alias,
         )
-        with self._transaction(f"reading the columns of {node.relation_name}"):
+        with self._statements(f"reading the columns of {node.relation_name}"):
             found = self._adapter.get_columns_in_relation(relation)
         if not found:
             raise ConfigError(
@@ -217,7 +217,7 @@ class Warehouse:
 
     def has_table(self, schema: str, name: str) -> bool:
         """Whether ``schema.name`` exists, found without creating it (a plan writes nothing)."""
-        with self._transaction(f"looking for {schema}.{name}"):
+        with self._statements(f"looking for {schema}.{name}"):
             relation = self._adapter.get_relation(
                 database=self._adapter.config.credentials.database, schema=schema, identifier=name
             )
@@ -230,18 +230,35 @@ class Warehouse:
         self._streams.clear()
 
     @contextlib.contextmanager
-    def _transaction(self, action: str) -> Iterator[None]:
+    def _statements(self, action: str) -> Iterator[None]:
+        """A transaction whose statements' failures read as ``action`` failing, in one line."""
+        with _warehouse_errors(action), self.transaction(action):
+            yield
+
+    @contextlib.contextmanager
+    def transaction(self, action: str) -> Iterator[None]:
+        """Run the block's statements in one transaction, committed at the end of the block.
+
+        Statements inside join it rather than commit on their own, so that a sync's checkpoint
+        (the ledger rows of a batch and the watermark past them) lands whole or not at all.
+        """
         connections = self._adapter.connections
         with _warehouse_errors(action):
             connection = connections.get_thread_connection()
-            if not connection.transaction_open:
+            enclosed = connection.transaction_open  # an enclosing block owns it
+            if not enclosed:
                 if self.adapter_type == "postgres":
                     _end_stale_driver_transaction(connection.handle)
                 connections.begin()
-            try:
-                yield
-            except BaseException:
+        if enclosed:
+            yield
+            return
+        try:
+            yield
+        except BaseException:
+            with _warehouse_errors(action):
                 connections.rollback_if_open()
-                raise
+            raise
+        with _warehouse_errors(action):
             if connection.transaction_open:  # a dbt macro in the block may have committed
                 connections.commit()

@@ -408,14 +408,15 @@ class ModelSync:
     ) -> None:
         """Record what happened to each row of the batch, then move the watermark past it."""
         node = model.node
-        self.state.record_rows(node.unique_id, self.run_id, entries)
-        if model.cursor_column and batch:
-            last = batch[-1]
-            self.state.save_watermark(
-                node.unique_id,
-                Watermark(last.cursor_value, last.key_value, model.spec.mapping_hash()),
-                model.cursor_type,
-            )
+        with self.state.transaction():
+            self.state.record_rows(node.unique_id, self.run_id, entries)
+            if model.cursor_column and batch:
+                last = batch[-1]
+                self.state.save_watermark(
+                    node.unique_id,
+                    Watermark(last.cursor_value, last.key_value, model.spec.mapping_hash()),
+                    model.cursor_type,
+                )
 
     async def _send_batch(
         self,

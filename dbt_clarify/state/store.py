@@ -9,6 +9,7 @@ Times are stored as UTC without a zone and handed back as aware UTC datetimes.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -54,6 +55,11 @@ class StateStore:
         if not self._ensured:
             self._warehouse.execute(self._render("state_tables_ddl"))
             self._ensured = True
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Writes made in the block land together: a batch's ledger rows and its watermark."""
+        self.ensure()  # outside: a rolled-back block must not take the tables with it
+        return self._warehouse.transaction("writing sync state")
 
     def watermark(self, model_id: str) -> Watermark | None:
         self.ensure()

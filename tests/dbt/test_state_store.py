@@ -161,6 +161,27 @@ def test_many_rows_go_in_several_statements(store: StateStore) -> None:
     assert store.issues(PEOPLE) == expected[:1]
 
 
+def test_a_checkpoint_lands_whole_or_not_at_all(dbt_env: DbtEnv, store: StateStore) -> None:
+    issues = [issue(f"key-{n:04d}", "rejected", "bad") for n in range(1203)]
+    watermark = Watermark("2024-03-01T08:44:46+00:00", "key-1202", "hash-1")
+
+    class Interrupted(Exception):
+        pass
+
+    with pytest.raises(Interrupted), store.transaction():
+        store.record_rows(PEOPLE, "run-1", issues)
+        store.save_watermark(PEOPLE, watermark)
+        raise Interrupted
+    assert stored_rows(dbt_env, PEOPLE) == []
+    assert store.watermark(PEOPLE) is None
+
+    with store.transaction():
+        store.record_rows(PEOPLE, "run-1", issues)
+        store.save_watermark(PEOPLE, watermark)
+    assert len(stored_rows(dbt_env, PEOPLE)) == len(issues)
+    assert store.watermark(PEOPLE) == watermark
+
+
 def test_runs_newest_first_with_a_limit(store: StateStore) -> None:
     start = datetime(2024, 5, 1, 10, 0, 0, 123456, tzinfo=timezone.utc)
     for n in range(4):

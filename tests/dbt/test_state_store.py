@@ -165,19 +165,19 @@ def test_a_checkpoint_lands_whole_or_not_at_all(dbt_env: DbtEnv, store: StateSto
     issues = [issue(f"key-{n:04d}", "rejected", "bad") for n in range(1203)]
     watermark = Watermark("2024-03-01T08:44:46+00:00", "key-1202", "hash-1")
 
-    class Interrupted(Exception):
-        pass
+    def checkpoint(interrupted: bool) -> None:
+        with store.transaction():
+            store.record_rows(PEOPLE, "run-1", issues)
+            store.save_watermark(PEOPLE, watermark)
+            if interrupted:
+                raise KeyboardInterrupt
 
-    with pytest.raises(Interrupted), store.transaction():
-        store.record_rows(PEOPLE, "run-1", issues)
-        store.save_watermark(PEOPLE, watermark)
-        raise Interrupted
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint(interrupted=True)
     assert stored_rows(dbt_env, PEOPLE) == []
     assert store.watermark(PEOPLE) is None
 
-    with store.transaction():
-        store.record_rows(PEOPLE, "run-1", issues)
-        store.save_watermark(PEOPLE, watermark)
+    checkpoint(interrupted=False)
     assert len(stored_rows(dbt_env, PEOPLE)) == len(issues)
     assert store.watermark(PEOPLE) == watermark
 

@@ -455,8 +455,8 @@ def main(argv: list[str] | None = None) -> int:
         help="latency of the rate-lifted first sync (default 0: the tool's own speed)",
     )
     parser.add_argument("--rate-limit", type=int, default=3000, help="requests/min per endpoint")
-    parser.add_argument("--batch-size", type=int, default=25)
-    parser.add_argument("--bulk-batch-cap", type=int, default=25)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--bulk-batch-cap", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--naive-rows", type=int, default=500, help="0 skips the baseline")
     args = parser.parse_args(argv)

@@ -6,8 +6,11 @@ records that the errors' pointers name are set aside with their errors (a shortc
 whose rejection names nobody is halved and each half resent, down to single records, whose
 rejection is then their own. This stays correct however few pointers Clarify gives.
 
-A 413 (body too large) lowers the batch size for the rest of the client's life and resends. A
-transient failure that outlives the retries marks its records transient instead of raising.
+A batch refused as too large lowers the batch size for the rest of the client's life and is
+resent in pieces. Clarify's documents give 25 records as safe and 100 as likely, and a larger
+batch as answered with 413 or 400: so a 413, or a 400 that blames no record for a batch above
+25, counts as too large. A transient failure that outlives the retries marks its records
+transient instead of raising.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from dbt_clarify.errors import ClarifyError
 SendBatch = Callable[[Sequence[Mapping[str, Any]]], Awaitable[httpx.Response]]
 """Sends the given payloads as one bulk request (the caller builds the body)."""
 CreatedFlag = Callable[[Mapping[str, Any]], "bool | None"]
+SAFE_BATCH_SIZE = 25
+"""Records per bulk request that Clarify documents as always accepted."""
 
 
 class BatchSize:
@@ -102,13 +107,22 @@ class BulkWrite:
         status = response.status_code
         if response.is_success:
             self._acknowledge(indices, response)
-        elif status == 413 and len(indices) > 1:
+        elif len(indices) > 1 and self._too_large(response, len(indices)):
             self._session.stats.batch_shrinks += self._batch_size.shrink_below(len(indices))
             await self._resend_smaller(indices)
         elif status in self._rejecting or status == 413:
             await self._split(indices, response)
         else:
             raise self._session.refusal(response, self._what)
+
+    def _too_large(self, response: httpx.Response, size: int) -> bool:
+        if response.status_code == 413:
+            return True
+        if response.status_code != 400 or size <= SAFE_BATCH_SIZE:
+            return False
+        return all(
+            p.index is None and not p.names_request for p in self._session.pointed_errors(response)
+        )
 
     async def _resend_smaller(self, indices: list[int]) -> None:
         """Resend a batch refused as too large in pieces, each cut at the size current when

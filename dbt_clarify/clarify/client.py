@@ -48,8 +48,8 @@ class ClientOptions:
 
     concurrency: int = 8
     """Requests in flight at once."""
-    batch_size: int = 25
-    """Records per bulk request; halved for the rest of the run by a 413."""
+    batch_size: int = 100
+    """Records per bulk request; halved for the rest of the run when refused as too large."""
     timeout_s: float = 30.0
     """Per request (connecting gets at most 10 s of it)."""
     max_attempts: int = 6

@@ -86,7 +86,7 @@ def _fault_list(ctx: click.Context, param: click.Parameter, value: str) -> tuple
 )
 @click.option(
     "--bulk-batch-cap",
-    default=25,
+    default=100,
     show_default=True,
     type=click.IntRange(min=0),
     help="Most records per bulk request (413 above); 0 for no cap.",

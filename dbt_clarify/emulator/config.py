@@ -37,7 +37,7 @@ class EmulatorConfig:
     """Makes the choice of faults reproducible."""
     schema_delay_s: float = 0.3
     """Custom fields appear in GET /schemas (and become writable) after this long."""
-    bulk_batch_cap: int | None = 25
+    bulk_batch_cap: int | None = 100
     """[unsure] most records per bulk request (25 in older docs, 100 likely, None = no cap)."""
     error_status_as_string: bool = True
     """[unsure] ``errors[].status`` as "422" (newer material) or 422 (older)."""

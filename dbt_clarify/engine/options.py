@@ -26,7 +26,7 @@ class SyncOptions:
     """Schema holding watermarks and the run log; default ``<target schema>_clarify``."""
     full_refresh: bool = False
     batch_size: int | None = None
-    """Records per bulk request; default the client's (25, Clarify's documented safe size)."""
+    """Records per bulk request; default the client's (100, lowered to what Clarify accepts)."""
     concurrency: int | None = None
     client: ClientOptions | None = None
     """Timeouts, retries and pacing of the Clarify client (``batch_size`` and ``concurrency``

@@ -29,9 +29,13 @@ BULK = "/objects/person/records/bulk"
 class AtomicBulk:
     """Applies a batch only when every record is good; remembers what landed."""
 
-    def __init__(self, pointers: str = "all", cap: int | None = None) -> None:
+    def __init__(
+        self, pointers: str = "all", cap: int | None = None, *, too_large: int = 413, bad: int = 422
+    ) -> None:
         self.pointers = pointers
         self.cap = cap
+        self.too_large = too_large
+        self.bad = bad
         self.landed: dict[str, dict[str, Any]] = {}
         self.batch_sizes: list[int] = []
         self.bodies: list[dict[str, Any]] = []
@@ -42,10 +46,11 @@ class AtomicBulk:
         data = body["data"]
         self.batch_sizes.append(len(data))
         if self.cap is not None and len(data) > self.cap:
-            return httpx.Response(413, json={"errors": [{"status": 413, "title": "Too large"}]})
+            error = {"status": self.too_large, "title": "Too large", "source": {"pointer": "/data"}}
+            return httpx.Response(self.too_large, json={"errors": [error]})
         bad = [i for i, item in enumerate(data) if item["attributes"].get("bad")]
         if bad:
-            return httpx.Response(422, json={"errors": self._errors(data, bad)})
+            return httpx.Response(self.bad, json={"errors": self._errors(data, bad)})
         out = []
         for item in data:
             key = item["attributes"]["key"]
@@ -156,6 +161,33 @@ async def test_413_halves_the_batch_size_for_the_rest_of_the_run(
     assert server.batch_sizes[:2] == [40, 20]
     assert set(server.batch_sizes[2:]) == {10}
     assert server.batch_sizes[-3:] == [10, 10, 10]
+
+
+async def test_a_400_blaming_no_record_above_25_counts_as_too_large(
+    api: respx.MockRouter, make_client: MakeClient
+) -> None:
+    """Clarify may refuse a batch over its cap with 400 rather than 413: learn the size once."""
+    server = AtomicBulk(cap=25, too_large=400)
+    api.post(BULK).side_effect = server
+    async with make_client(batch_size=100, concurrency=1) as client:
+        outcomes = await client.upsert_many("person", _records(300, set()), match_on="key")
+        assert client.batch_size == 25
+    assert all(o.ok for o in outcomes)
+    assert server.batch_sizes[:3] == [100, 50, 25]
+    assert set(server.batch_sizes[3:]) == {25}
+    assert len(server.batch_sizes) == 2 + 300 // 25
+
+
+async def test_a_400_within_25_records_splits_without_shrinking(
+    api: respx.MockRouter, make_client: MakeClient
+) -> None:
+    server = AtomicBulk("none", bad=400)
+    api.post(BULK).side_effect = server
+    async with make_client(batch_size=20, concurrency=1) as client:
+        outcomes = await client.upsert_many("person", _records(40, {3}), match_on="key")
+        assert client.batch_size == 20
+    assert [o.index for o in outcomes if not o.ok] == [3]
+    assert len(server.landed) == 39
 
 
 async def test_a_single_record_too_large_is_rejected_not_retried(

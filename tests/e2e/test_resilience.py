@@ -114,7 +114,7 @@ original = store.StateStore.record_rows
 def paused(self, *args, **kwargs):
     original(self, *args, **kwargs)
     print("CHECKPOINT", file=sys.stderr, flush=True)
-    time.sleep(0.5)  # between the ledger write and the watermark write: the kill lands here
+    time.sleep(0.5)  # after the ledger write, before the checkpoint commits: the kill lands here
 
 store.StateStore.record_rows = paused
 from dbt_clarify.cli.main import main

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -359,18 +360,36 @@ class ModelSync:
     async def _send_changed_rows(
         self, model: SyncModel, schema: ObjectSchema, selection: RowSelection, result: ModelResult
     ) -> bool:
-        """Read, send and checkpoint the selected rows; whether every one was read."""
+        """Read, send and checkpoint the selected rows; whether every one was read.
+
+        While a batch's requests are out, the next batch is read and sent too, and the first
+        one's checkpoint is written while Clarify answers the second: the warehouse and Clarify
+        work at once. Checkpoints still go in read order. With ``fail_fast`` a batch goes only
+        once the last one is settled, so the sync stops before sending anything more.
+        """
         rows = read_changed_rows(self.warehouse, selection, self.options.read_batch_rows)
         builder = RecordBuilder(model.spec, schema, rows.columns)
         schema_hash = schema.fingerprint()
-        with rows:
-            for batch in rows:
-                result.read += len(batch)
-                entries = await self._send_batch(model, builder, batch, schema_hash, result)
-                self._checkpoint(model, batch, entries)
-                self.reporter.rows_done(model.node.name, len(batch))
-                if self.options.fail_fast and (result.rejected or result.failed):
-                    return False
+        ahead = 0 if self.options.fail_fast else 1
+        in_flight: deque[tuple[list[ChangedRow], asyncio.Future[list[LedgerEntry]]]] = deque()
+        try:
+            with rows:
+                for batch in rows:
+                    result.read += len(batch)
+                    sending = self._send_batch(model, builder, batch, schema_hash, result)
+                    in_flight.append((batch, asyncio.ensure_future(sending)))
+                    while len(in_flight) > ahead:
+                        batch_sent, sent = in_flight.popleft()
+                        self._checkpoint(model, batch_sent, await sent)
+                        if self.options.fail_fast and (result.rejected or result.failed):
+                            return False
+            while in_flight:
+                batch_sent, sent = in_flight.popleft()
+                self._checkpoint(model, batch_sent, await sent)
+        finally:
+            for _, sent in in_flight:  # only when stopped by an error: its batch goes again
+                sent.cancel()
+            await asyncio.gather(*(sent for _, sent in in_flight), return_exceptions=True)
         return True
 
     def _selection(self, model: SyncModel, schema: ObjectSchema) -> RowSelection:
@@ -417,6 +436,7 @@ class ModelSync:
                     Watermark(last.cursor_value, last.key_value, model.spec.mapping_hash()),
                     model.cursor_type,
                 )
+        self.reporter.rows_done(node.name, len(batch))
 
     async def _send_batch(
         self,

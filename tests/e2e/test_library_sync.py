@@ -7,6 +7,8 @@ must serialise as JSON; a raised exception fails the task.
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,9 @@ import pytest
 import dbt_clarify
 from dbt_clarify.emulator import Emulator
 from dbt_clarify.errors import ConfigError
+from dbt_clarify.state import StateStore
 from e2e.conftest import API_KEY, WORKSPACE
+from e2e.seeds import expected_people
 from support.dbt_project import DbtEnv
 
 pytestmark = pytest.mark.dbt
@@ -64,3 +68,34 @@ def test_a_task_fails_with_one_clear_error(
     with pytest.raises(ConfigError, match="dbt could not parse the project"):
         sync_to_clarify(str(tmp_path / "no_such_project"))
     assert clarify_env.records("company") == []
+
+
+def test_the_next_batch_is_out_during_a_checkpoint_and_a_crash_there_loses_nothing(
+    dbt_env: DbtEnv, clarify_env: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkpoint is written while the next batch's request is out, so Clarify and the
+    warehouse work at once; a process that dies in that checkpoint sends both batches again."""
+
+    def dies(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the sync dies in its first checkpoint")
+
+    batch = 50
+    options: dict[str, Any] = {"project_dir": str(dbt_env.project_dir), "read_batch_rows": batch}
+    # Each answer takes a while, as over a network, so the second batch's request is surely out
+    # when the first one's answer comes back.
+    clarify_env.config = replace(clarify_env.config, latency_ms=200)
+    with monkeypatch.context() as patch:
+        patch.setattr(StateStore, "record_rows", dies)
+        with pytest.raises(RuntimeError, match="first checkpoint"):
+            dbt_clarify.sync(select=["clarify_people"], **options)
+    # More people than one read batch holds landed before the first checkpoint could commit.
+    deadline = time.monotonic() + 10
+    while len(clarify_env.records("person")) <= batch and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(clarify_env.records("person")) > batch
+
+    result = dbt_clarify.sync(select=["clarify_people"], **options)
+    emails = [e for r in clarify_env.records("person") for e in r["email_addresses"]["items"]]
+    assert sorted(emails) == sorted(expected_people())
+    (people,) = result.models
+    assert people.created + people.updated == len(emails)

@@ -2,7 +2,8 @@
 
 A domain resolves to a Clarify company id at most once per run: first from the companies this
 run synced, then by one lookup in Clarify, and (when the block asks for it) by creating the
-company. Domains that resolve to nothing are remembered too, so they cost no second lookup.
+company. Domains that resolve to nothing are remembered too, so they cost no second lookup,
+and two batches that ask about a domain at once share one lookup.
 A lookup that fails for a transient reason is not remembered: its people fail for this run
 and are retried on the next, rather than synced without their company.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from dbt_clarify.clarify import ClarifyUnavailableError
 from dbt_clarify.engine.sync_client import SyncClient
@@ -33,6 +35,7 @@ class CompanyLinker:
     def __init__(self, client: SyncClient) -> None:
         self._client = client
         self._ids: dict[str, str | None] = {}
+        self._lookups: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
 
     def remember(self, domain: str, company_id: str) -> None:
         """Record a company synced in this run, so people linking to it need no lookup."""
@@ -45,8 +48,7 @@ class CompanyLinker:
         links = Links()
         if unknown:
             found = await asyncio.gather(
-                *(self._client.find_by_unique(COMPANY, DOMAINS, d) for d in unknown),
-                return_exceptions=True,
+                *(asyncio.shield(self._lookup(d)) for d in unknown), return_exceptions=True
             )
             for domain, record in zip(unknown, found, strict=True):
                 if isinstance(record, ClarifyUnavailableError):
@@ -60,6 +62,16 @@ class CompanyLinker:
                 await self._create(missing)
         links.ids = {d: self._ids[d] for d in wanted if d in self._ids}
         return links
+
+    def _lookup(self, domain: str) -> asyncio.Future[dict[str, Any] | None]:
+        """The lookup of ``domain`` in Clarify: one while it runs, whoever asks (shielded by
+        the askers, so that one batch's cancellation does not cancel another's answer)."""
+        lookup = self._lookups.get(domain)
+        if lookup is None:
+            lookup = asyncio.ensure_future(self._client.find_by_unique(COMPANY, DOMAINS, domain))
+            self._lookups[domain] = lookup
+            lookup.add_done_callback(lambda _: self._lookups.pop(domain, None))
+        return lookup
 
     async def _create(self, domains: list[str]) -> None:
         records = [{"name": d, DOMAINS: {"items": [d]}} for d in domains]

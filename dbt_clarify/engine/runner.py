@@ -372,6 +372,11 @@ class ModelSync:
         schema_hash = schema.fingerprint()
         ahead = 0 if self.options.fail_fast else 1
         in_flight: deque[tuple[list[ChangedRow], asyncio.Future[list[LedgerEntry]]]] = deque()
+
+        async def settle_oldest() -> None:
+            batch, sent = in_flight.popleft()
+            self._checkpoint(model, batch, await sent)
+
         try:
             with rows:
                 for batch in rows:
@@ -379,13 +384,11 @@ class ModelSync:
                     sending = self._send_batch(model, builder, batch, schema_hash, result)
                     in_flight.append((batch, asyncio.ensure_future(sending)))
                     while len(in_flight) > ahead:
-                        batch_sent, sent = in_flight.popleft()
-                        self._checkpoint(model, batch_sent, await sent)
+                        await settle_oldest()
                         if self.options.fail_fast and (result.rejected or result.failed):
                             return False
             while in_flight:
-                batch_sent, sent = in_flight.popleft()
-                self._checkpoint(model, batch_sent, await sent)
+                await settle_oldest()
         finally:
             for _, sent in in_flight:  # only when stopped by an error: its batch goes again
                 sent.cancel()

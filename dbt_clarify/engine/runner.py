@@ -12,8 +12,9 @@ checkpoint that moves the watermark past it. Failed rows are read again by key o
 run, whatever their cursor; rejected ones when their content, the mapping or Clarify's schema
 changes, and otherwise until they have had ``REJECTED_RETRY_LIMIT`` attempts. Nothing is sent
 twice for nothing: a row whose content hash matches the ledger is filtered out in the warehouse.
-A crash between a send and its checkpoint only means that batch is sent again next run, and
-the upserts through ``match_on`` update the same records.
+A crash between a send and its checkpoint only means that batch (and the one sent while it was
+checkpointed) is sent again next run, and the upserts through ``match_on`` update the same
+records.
 
 ``plan`` (``engine.plan``) runs these same steps through ``run_checked`` and ``ModelSync`` with
 the writes counted instead of sent and the state only read.
@@ -374,8 +375,8 @@ class ModelSync:
         in_flight: deque[tuple[list[ChangedRow], asyncio.Future[list[LedgerEntry]]]] = deque()
 
         async def settle_oldest() -> None:
-            batch, sent = in_flight.popleft()
-            self._checkpoint(model, batch, await sent)
+            oldest, sent = in_flight.popleft()
+            self._checkpoint(model, oldest, await sent)
 
         try:
             with rows:

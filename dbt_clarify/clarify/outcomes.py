@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import orjson
 
 _POINTER = re.compile(r"^/data(?:/(?P<index>\d+))?(?:/attributes/(?P<field>.+))?$")
 NO_RESPONSE = 0
@@ -71,8 +72,8 @@ class PointedError:
 def json_body(response: httpx.Response) -> Any:
     """The JSON body, or None when there is none or it is not JSON."""
     try:
-        return response.json()
-    except ValueError:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
         return None
 
 

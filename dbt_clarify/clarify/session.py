@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import orjson
 
 from dbt_clarify import __version__
 from dbt_clarify.clarify.errors import ClarifyAuthError, ClarifyRequestError
@@ -37,6 +38,7 @@ USER_AGENT = f"dbt-clarify/{__version__}"
 REDACTED = "**********"
 
 Params = tuple[tuple[str, str | int], ...]
+_JSON_CONTENT = {"Content-Type": "application/json"}
 
 
 class ClarifySession:
@@ -104,12 +106,17 @@ class ClarifySession:
         """
         endpoint = f"{method} {route}"
         url = route.format(**{k: quote(v, safe="") for k, v in (path or {}).items()})
+        # Encoded once, whatever the retries; orjson takes a tenth of the json module's time.
+        body = None if json is None else orjson.dumps(json)
+        headers = _JSON_CONTENT if body is not None else None
 
         async def attempt() -> httpx.Response:
             async with self._in_flight:
                 await self._limiter.acquire(endpoint)
                 try:
-                    response = await self._http.request(method, url, params=params, json=json)
+                    response = await self._http.request(
+                        method, url, params=params, content=body, headers=headers
+                    )
                 except TRANSIENT_ERRORS:
                     self.stats.sent[(endpoint, NO_RESPONSE)] += 1
                     raise

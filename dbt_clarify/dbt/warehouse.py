@@ -182,12 +182,17 @@ class Warehouse:
             return RowStream(open_row_cursor(self._adapter, sql, batch_size), batch_size)
 
     def _within_duckdb_cap(self, run: Callable[[], T]) -> T:
-        """``run()``; run again without DuckDB's sync memory cap if it ran out of memory."""
+        """``run()``; run again without DuckDB's sync memory cap if it ran out of memory.
+
+        Not inside an enclosing transaction: dbt rolls it back on the error, so a second run
+        would land on its own while the block's earlier statements are gone.
+        """
+        enclosed = self._adapter.connections.get_thread_connection().transaction_open
         try:
             return run()
         except WarehouseError as error:
             # Only the sync's own limit is lifted; a profile's memory_limit is the user's call.
-            if not ("memory_limit" in self._duckdb_capped and is_out_of_memory(error)):
+            if enclosed or not ("memory_limit" in self._duckdb_capped and is_out_of_memory(error)):
                 raise
         uncap_duckdb(self._adapter, self._duckdb_capped)
         self._duckdb_capped = ()

@@ -258,6 +258,25 @@ def test_a_read_too_large_for_the_duckdb_cap_runs_again_without_it(
     assert after == _duckdb_default_settings()
 
 
+@pytest.mark.warehouses("duckdb")
+def test_a_query_out_of_the_cap_inside_a_transaction_fails_with_its_own_error(
+    dbt_project: DbtProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # dbt rolls the transaction back: a second run would land alone, the block's start gone.
+    monkeypatch.setitem(duckdb_limits.CAPPED_SETTINGS, "memory_limit", "'2MB'")
+    with dbt_project.connect() as warehouse:
+
+        def checkpoint() -> None:
+            with warehouse.transaction("a checkpoint"):
+                warehouse.execute(f"create table {qualified(dbt_project, 'part')} (n integer)")
+                warehouse.query(WIDE_SORT)
+
+        with pytest.raises(WarehouseError, match=r"(?i)out of memory"):
+            checkpoint()
+        assert not warehouse.has_table(dbt_project.target_schema, "part")
+        assert len(warehouse.query(WIDE_SORT)) == 200_000  # outside one, it runs again uncapped
+
+
 @pytest.fixture
 def spools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The system's temporary directory for the test, where DuckDB reads spool their rows."""

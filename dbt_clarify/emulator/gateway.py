@@ -9,7 +9,6 @@ protection. Every API request is counted per endpoint and final status (0 when h
 from __future__ import annotations
 
 import hmac
-import json
 import math
 import threading
 import time
@@ -18,6 +17,8 @@ from collections.abc import Mapping
 from email.utils import formatdate
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
+
+import orjson
 
 from dbt_clarify.emulator.api import ApiRequest, ApiResponse, ClarifyApi
 from dbt_clarify.emulator.config import EmulatorConfig
@@ -162,10 +163,6 @@ def _parse_body(match: RouteMatch, raw: bytes, headers: Headers) -> Any:
     if media_type not in JSON_MEDIA_TYPES:
         raise ApiError.one(415, "send the body as JSON (Content-Type: application/json)")
     try:
-        return json.loads(raw, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return orjson.loads(raw)  # strict: NaN, Infinity and bad UTF-8 are refused
+    except orjson.JSONDecodeError as exc:
         raise ApiError.one(400, f"the body is not valid JSON: {exc}") from None
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")

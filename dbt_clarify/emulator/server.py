@@ -8,13 +8,14 @@ delayed ACKs, and every open connection is tracked so that stopping closes them 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import socket
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import orjson
 
 from dbt_clarify.emulator.api import ApiResponse
 from dbt_clarify.emulator.gateway import Gateway
@@ -130,7 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
         payload = b""
         if reply.status not in NO_BODY_STATUSES:
             if reply.body is not None:
-                payload = json.dumps(reply.body, separators=(",", ":")).encode()
+                payload = orjson.dumps(reply.body)
                 lines.append("Content-Type: application/json")
             lines.append(f"Content-Length: {len(payload)}")
         if self.close_connection:

@@ -1,6 +1,9 @@
-{#- Rows that have not reached Clarify, by model, status and reason: what to fix first. -#}
+{#- Rows that have not reached Clarify, by model, status and reason: what to fix first.
+
+    A key counts by its latest ledger row, as a sync reads it: two syncs at once can leave an
+    older row behind until the key is written again. -#}
 -- depends_on: {{ ref('clarify_health_sync_runs') }} (whose pre-hook creates the state tables)
-with troubled as (
+with ranked_rows as (
     select
         model_id,
         row_key,
@@ -9,9 +12,15 @@ with troubled as (
         field,
         attempts,
         status_since,
-        last_attempt_at
+        last_attempt_at,
+        row_number() over (
+            partition by model_id, row_key order by last_attempt_at desc, status desc
+        ) as recency
     from {{ source('dbt_clarify_state', 'clarify_sync_rows') }}
-    where status in ('rejected', 'failed')
+),
+
+troubled as (
+    select * from ranked_rows where recency = 1 and status in ('rejected', 'failed')
 )
 
 select

@@ -59,3 +59,22 @@ def test_health_models_show_what_the_syncs_did_and_their_tests_warn(sync_cli: Sy
     assert "WARN 1 accepted_values_clarify_health_models_last_sync_status__success" in (
         tested.stdout
     )
+
+    # Two syncs at once can leave an older ledger row beside a key's latest: the latest counts.
+    model_id, key = env.sql(
+        f"select model_id, row_key from {schema}.clarify_sync_rows"
+        " where status = 'rejected' order by row_key limit 1"
+    )[0]
+    env.sql(
+        f"insert into {schema}.clarify_sync_rows"
+        " (model_id, row_key, status, run_id, attempts, status_since, last_attempt_at)"
+        " select model_id, row_key, 'synced', 'a-later-run', 0,"
+        "  last_attempt_at + interval '1 hour', last_attempt_at + interval '1 hour'"
+        f" from {schema}.clarify_sync_rows where model_id = ? and row_key = ?",
+        [model_id, key],
+    )
+    listed = env.sql(
+        f"select sum(row_count) from {schema}.clarify_health_row_failures where model_id = ?",
+        [model_id],
+    )
+    assert listed == [(waiting[model_id] - 1,)]

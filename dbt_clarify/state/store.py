@@ -19,6 +19,20 @@ from dbt_clarify.dbt import Warehouse
 from dbt_clarify.state.records import LedgerEntry, RowIssue, RunRecord, Watermark
 
 _TROUBLED = ("rejected", "failed")
+_LEDGER_COLUMNS = (
+    "row_key",
+    "status",
+    "row_hash",
+    "clarify_id",
+    "reason",
+    "field",
+    "schema_hash",
+    "run_id",
+    "attempts",
+    "status_since",
+    "last_attempt_at",
+)
+"""The columns of clarify_sync_rows that ``write_ledger_rows`` takes, model_id aside."""
 KEYS_PER_STATEMENT = 500
 """Row keys per IN list or VALUES list, to keep each statement a reasonable size."""
 
@@ -122,11 +136,15 @@ class StateStore:
                         else (before.attempts if before and before.status in _TROUBLED else 0) + 1,
                         "status_since": before.status_since if continuing and before else now,
                         "last_attempt_at": now,
-                        "known": entry.known,
                     }
                 )
+            columns = {name: [row[name] for row in rows] for name in _LEDGER_COLUMNS}
+            known_keys = [row_key for row_key in row_keys if latest[row_key].known]
             self._warehouse.execute(
-                self._render("write_ledger_rows", model_id=model_id, rows=rows), holds_rows=True
+                self._render(
+                    "write_ledger_rows", model_id=model_id, columns=columns, known_keys=known_keys
+                ),
+                holds_rows=True,
             )
 
     def _earlier(self, model_id: str, row_keys: list[str]) -> dict[str, _Earlier]:

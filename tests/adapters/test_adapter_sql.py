@@ -126,21 +126,27 @@ def macro_calls(adapter_type: str, relation: str) -> dict[str, MacroCall]:
         ),
         "write_ledger_rows": (
             "write_ledger_rows",
-            {**state, "rows": [ledger_row("a@x.io", "synced"), ledger_row(AWKWARD, "rejected")]},
+            {
+                **state,
+                **ledger_write(
+                    [ledger_row("a@x.io", "synced"), ledger_row(AWKWARD, "rejected")],
+                    known_keys=["a@x.io", AWKWARD],
+                ),
+            },
         ),
         "write_ledger_rows/some_new": (
             "write_ledger_rows",
             {
                 **state,
-                "rows": [
-                    ledger_row("c@x.io", "synced"),
-                    ledger_row("b@x.io", "synced", known=False),
-                ],
+                **ledger_write(
+                    [ledger_row("c@x.io", "synced"), ledger_row("b@x.io", "synced")],
+                    known_keys=["c@x.io"],
+                ),
             },
         ),
         "write_ledger_rows/all_new": (
             "write_ledger_rows",
-            {**state, "rows": [ledger_row("b@x.io", "synced", known=False)]},
+            {**state, **ledger_write([ledger_row("b@x.io", "synced")], known_keys=[])},
         ),
         "select_row_issues": ("select_row_issues", state),
         "select_row_issues/by_key": ("select_row_issues", {**state, "row_keys": ["a", AWKWARD]}),
@@ -190,10 +196,17 @@ def macro_calls(adapter_type: str, relation: str) -> dict[str, MacroCall]:
     return calls
 
 
-def ledger_row(row_key: str, status: str, *, known: bool = True) -> dict[str, Any]:
+def ledger_write(rows: list[dict[str, Any]], known_keys: list[str]) -> dict[str, Any]:
+    """``write_ledger_rows`` arguments for these rows, as the state store passes them."""
+    return {
+        "columns": {name: [row[name] for row in rows] for name in rows[0]},
+        "known_keys": known_keys,
+    }
+
+
+def ledger_row(row_key: str, status: str) -> dict[str, Any]:
     troubled = status != "synced"
     return {
-        "known": known,
         "row_key": row_key,
         "status": status,
         "row_hash": "0cc175b9c0f1b6a831c399e269772661",

@@ -244,12 +244,17 @@ def duckdb_connection_with(memory_limit: str) -> str:
     return str(connection.execute("select current_setting('memory_limit')").fetchone()[0])
 
 
-@pytest.mark.warehouses("duckdb")
-def test_a_read_too_large_for_the_duckdb_cap_runs_again_without_it(
-    dbt_project: DbtProject, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A cap small enough that sorting these rows runs out of it.
+@pytest.fixture
+def small_duckdb_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sync memory cap small enough that sorting WIDE_SORT runs out of it."""
     monkeypatch.setitem(duckdb_limits.CAPPED_SETTINGS, "memory_limit", "'2MB'")
+
+
+@pytest.mark.warehouses("duckdb")
+@pytest.mark.usefixtures("small_duckdb_cap")
+def test_a_read_too_large_for_the_duckdb_cap_runs_again_without_it(
+    dbt_project: DbtProject,
+) -> None:
     with dbt_project.connect() as warehouse:
         rows = [row for batch in warehouse.stream(WIDE_SORT, 50_000) for row in batch]
         after = _duckdb_settings(warehouse)
@@ -259,11 +264,11 @@ def test_a_read_too_large_for_the_duckdb_cap_runs_again_without_it(
 
 
 @pytest.mark.warehouses("duckdb")
+@pytest.mark.usefixtures("small_duckdb_cap")
 def test_a_query_out_of_the_cap_inside_a_transaction_fails_with_its_own_error(
-    dbt_project: DbtProject, monkeypatch: pytest.MonkeyPatch
+    dbt_project: DbtProject,
 ) -> None:
     # dbt rolls the transaction back: a second run would land alone, the block's start gone.
-    monkeypatch.setitem(duckdb_limits.CAPPED_SETTINGS, "memory_limit", "'2MB'")
     with dbt_project.connect() as warehouse:
 
         def checkpoint() -> None:

@@ -48,8 +48,8 @@
 
 {#- DuckDB and PostgreSQL take each column as one JSON string literal instead: rendering a
     literal per value costs about a millisecond a row in dbt's Jinja, and DuckDB plans a long
-    VALUES list at a few hundred microseconds a row; a JSON array per column is rendered and
-    parsed in about 20 microseconds a row, a third less than a JSON object per row. -#}
+    VALUES list at a few hundred microseconds a row. A JSON array per column costs a quarter
+    less than a JSON object per row (benchmarks/ledger_write.py). -#}
 {% macro duckdb__write_ledger_rows(schema, model_id, columns, known_keys) %}
   {{ return(dbt_clarify._write_ledger_columns_as_json(
       schema, model_id, columns, known_keys, dbt_clarify._duckdb_json_elements)) }}

@@ -80,10 +80,16 @@ def test_the_next_batch_is_out_during_a_checkpoint_and_a_crash_there_loses_nothi
         raise RuntimeError("the sync dies in its first checkpoint")
 
     batch = 50
-    options: dict[str, Any] = {"project_dir": str(dbt_env.project_dir), "read_batch_rows": batch}
+    # Slots for every request of both batches: a batch makes a company lookup per domain, and
+    # the second batch's must not queue behind the first's.
+    options: dict[str, Any] = {
+        "project_dir": str(dbt_env.project_dir),
+        "read_batch_rows": batch,
+        "concurrency": 32,
+    }
     # Each answer takes a while, as over a network, so the second batch's request is surely out
     # when the first one's answer comes back.
-    clarify_env.config = replace(clarify_env.config, latency_ms=200)
+    clarify_env.config = replace(clarify_env.config, latency_ms=500)
     with monkeypatch.context() as patch:
         patch.setattr(StateStore, "record_rows", dies)
         with pytest.raises(RuntimeError, match="first checkpoint"):
@@ -94,6 +100,7 @@ def test_the_next_batch_is_out_during_a_checkpoint_and_a_crash_there_loses_nothi
         time.sleep(0.05)
     assert len(clarify_env.records("person")) > batch
 
+    clarify_env.config = replace(clarify_env.config, latency_ms=0)
     result = dbt_clarify.sync(select=["clarify_people"], **options)
     emails = [e for r in clarify_env.records("person") for e in r["email_addresses"]["items"]]
     assert sorted(emails) == sorted(expected_people())

@@ -16,6 +16,7 @@ from dbt_clarify.state import (
     Watermark,
     default_state_schema,
 )
+from dbt_clarify.state import store as state_store
 from support.dbt_project import DbtEnv
 
 pytestmark = pytest.mark.dbt
@@ -149,16 +150,22 @@ def test_a_rejected_change_keeps_the_clarify_id_of_the_synced_version(
     assert row == ("id-1", "rejected")
 
 
-def test_many_rows_go_in_several_statements(store: StateStore) -> None:
+@pytest.mark.parametrize("keys_per_statement", [500, 10_000], ids=["three", "one"])
+def test_many_rows_land_whether_in_one_statement_or_several(
+    dbt_project: DbtProject, monkeypatch: pytest.MonkeyPatch, keys_per_statement: int
+) -> None:
+    # DuckDB and PostgreSQL write a checkpoint in one statement; other warehouses in several.
+    monkeypatch.setattr(state_store, "JSON_KEYS_PER_STATEMENT", keys_per_statement)
     issues = [issue(f"key-{n:04d}", "rejected", "bad") for n in range(1203)]
-    store.record_rows(PEOPLE, "run-1", issues)
-    store.record_rows(PEOPLE, "run-2", issues[:600])
     expected = [RowIssue(i.row_key, "rejected", "bad", None) for i in issues]
-    assert store.issues(PEOPLE) == expected
-    store.record_rows(
-        PEOPLE, "run-3", [LedgerEntry(i.row_key, "synced", "h", "id") for i in issues[1:]]
-    )
-    assert store.issues(PEOPLE) == expected[:1]
+    with dbt_project.connect() as warehouse:
+        store = StateStore(warehouse, SCHEMA)
+        store.record_rows(PEOPLE, "run-1", issues)
+        store.record_rows(PEOPLE, "run-2", issues[:600])
+        assert store.issues(PEOPLE) == expected
+        synced = [LedgerEntry(i.row_key, "synced", "h", "id") for i in issues[1:]]
+        store.record_rows(PEOPLE, "run-3", synced)
+        assert store.issues(PEOPLE) == expected[:1]
 
 
 def test_a_checkpoint_lands_whole_or_not_at_all(dbt_env: DbtEnv, store: StateStore) -> None:

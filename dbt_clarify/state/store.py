@@ -38,8 +38,8 @@ KEYS_PER_STATEMENT = 500
 JSON_KEYS_PER_STATEMENT = 10_000
 """The same where ``write_ledger_rows`` takes each column as one JSON literal (DuckDB and
 PostgreSQL): a checkpoint then fits one statement, and each statement has a cost of its own
-(four statements of 500 rows cost the sync 60% more than one of 2,000:
-benchmarks/ledger_write.py)."""
+(four statements of 500 rows cost 60% more CPU than one of 2,000 on a first sync, twice as much
+on a re-sync: benchmarks/ledger_write.py)."""
 _JSON_COLUMN_ADAPTERS = ("duckdb", "postgres")
 
 

@@ -4,7 +4,7 @@
 {% endmacro %}
 
 {% macro default__insert_sync_run(schema, run) %}
-  {%- set lit = dbt_clarify._string_literal -%}
+  {%- set lit = adapter.dispatch('_string_literal', 'dbt_clarify') -%}
   {%- set ts = dbt_clarify._timestamp_literal -%}
   {%- set counts = ['rows_read', 'created', 'updated', 'unchanged', 'rejected', 'failed', 'requests'] -%}
   {%- set sql -%}

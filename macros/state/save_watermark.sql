@@ -11,7 +11,7 @@
 {% macro default__save_watermark(schema, model_id, mapping_hash, cursor_value, key_value,
                                  updated_at, cursor_type) %}
   {%- set table = dbt_clarify._state_relation(schema, 'clarify_sync_state') -%}
-  {%- set lit = dbt_clarify._string_literal -%}
+  {%- set lit = adapter.dispatch('_string_literal', 'dbt_clarify') -%}
   {%- set past = dbt_clarify._watermark_moves_past(
       'cursor_value', 'key_value', cursor_value, key_value, cursor_type) -%}
   {%- set insert -%}
@@ -58,7 +58,7 @@
 
 {% macro _merge_watermark(schema, model_id, mapping_hash, cursor_value, key_value, updated_at,
                           cursor_type) %}
-  {%- set lit = dbt_clarify._string_literal -%}
+  {%- set lit = adapter.dispatch('_string_literal', 'dbt_clarify') -%}
   {%- set text = dbt_clarify._type_text() -%}
   {%- set past = dbt_clarify._watermark_moves_past(
       'saved.cursor_value', 'saved.key_value', cursor_value, key_value, cursor_type) -%}
@@ -88,7 +88,7 @@
 {#- The condition that (cursor_value, key_value) comes after the saved (cursor, key) columns;
     cursors compare as `cursor_type` values when given, else as text. -#}
 {% macro _watermark_moves_past(saved_cursor, saved_key, cursor_value, key_value, cursor_type) %}
-  {%- set lit = dbt_clarify._string_literal -%}
+  {%- set lit = adapter.dispatch('_string_literal', 'dbt_clarify') -%}
   {%- if cursor_value is none -%}
     {#- NULL cursors sort first: past the stored mark only while that is NULL too. -#}
     {{ return("(" ~ saved_cursor ~ " is null and " ~ saved_key ~ " < " ~ lit(key_value) ~ ")") }}

@@ -64,7 +64,7 @@
     array that the string literal `json` holds, null for a JSON null. Several of them in one
     select list run side by side, so element i of every column lands in row i. -#}
 {% macro _write_ledger_columns_as_json(schema, model_id, columns, known_keys, json_elements) %}
-  {%- set lit = dbt_clarify._string_literal -%}
+  {%- set lit = adapter.dispatch('_string_literal', 'dbt_clarify') -%}
   {%- set timestamp = dbt.type_timestamp() -%}
   {%- set table = dbt_clarify._state_relation(schema, 'clarify_sync_rows') -%}
   {%- set selected = [] -%}

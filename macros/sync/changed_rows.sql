@@ -40,7 +40,7 @@
   {%- set condition = dbt_clarify._past_watermark(
       cursor, key_text, cursor_type, watermark_cursor, watermark_key, lookback_seconds) -%}
   {%- if ledger -%}
-    {%- set lit = dbt_clarify._string_literal -%}
+    {%- set lit = adapter.dispatch('_string_literal', 'dbt_clarify') -%}
     {%- set retry = "(l.status = 'failed' or (l.status = 'rejected' and (l.attempts < "
         ~ (ledger.retry_limit | int) ~ " or coalesce(l.schema_hash, '') <> "
         ~ lit(ledger.schema_hash) ~ ")))" -%}

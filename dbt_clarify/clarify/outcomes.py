@@ -108,8 +108,8 @@ def parse_errors(response: httpx.Response) -> list[PointedError]:
 
 @dataclass(slots=True)
 class WriteOutcome:
-    """The fate of one input record of a bulk write (one per record: not frozen, which costs
-    about three times as much to build)."""
+    """The fate of one input record of a bulk write (one per record: not frozen, see
+    ``ChangedRow``)."""
 
     index: int
     """Position in the input sequence."""

@@ -46,7 +46,8 @@ class LedgerFilter:
 class ChangedRow:
     """One changed row: the requested values, and where it puts the watermark.
 
-    Not frozen: a sync builds one per row, and a frozen dataclass costs about three times as much.
+    Not frozen: a sync builds one per row, and a frozen dataclass's ``__init__`` sets each field
+    through ``object.__setattr__``.
     """
 
     values: tuple[Any, ...]

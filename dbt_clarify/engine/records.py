@@ -20,7 +20,7 @@ from dbt_clarify.spec import COMPANY_LINK_FIELD, SyncSpec, column_positions, fie
 
 @dataclass(slots=True)
 class BuiltRecord:
-    """A row ready to send (one per row: not frozen, which costs about three times as much)."""
+    """A row ready to send (one per row: not frozen, see ``ChangedRow``)."""
 
     key: str
     """The normalised match-key value: lower-cased email, bare domain, deal name, ..."""

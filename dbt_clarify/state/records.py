@@ -37,7 +37,7 @@ class RowIssue:
 @dataclass(slots=True)
 class LedgerEntry:
     """What a sync learned about one row: the per-row ledger's unit (one per row: not frozen,
-    which costs about three times as much to build).
+    see ``ChangedRow``).
 
     ``row_hash`` is the content hash computed in the warehouse when the row was read: a synced
     row whose hash is unchanged is not sent again. ``schema_hash`` fingerprints Clarify's schema

@@ -7,6 +7,14 @@ project does.
 
 from dbt_clarify.dbt.nodes import ColumnInfo, ModelNode
 from dbt_clarify.dbt.project import DbtProject, ProjectOptions
-from dbt_clarify.dbt.warehouse import RowStream, Warehouse
+from dbt_clarify.dbt.warehouse import RowStream, Warehouse, WarehouseThread
 
-__all__ = ["ColumnInfo", "DbtProject", "ModelNode", "ProjectOptions", "RowStream", "Warehouse"]
+__all__ = [
+    "ColumnInfo",
+    "DbtProject",
+    "ModelNode",
+    "ProjectOptions",
+    "RowStream",
+    "Warehouse",
+    "WarehouseThread",
+]

@@ -105,7 +105,7 @@ async def _plan(
         state = StateSnapshot(run.warehouse, run.state_schema)
         engine_options = options if state.exists else replace(options, full_refresh=True)
         writes = PlannedWrites(run.client, run.schemas, samples=samples)
-        engine = ModelSync(writes, run.warehouse, state, engine_options, reporter, "plan")
+        engine = ModelSync(run, state, engine_options, reporter, "plan", client=writes)
         try:
             for model in run.models:
                 writes.start_model(model.spec.object)

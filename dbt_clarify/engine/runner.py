@@ -35,7 +35,14 @@ from typing import Literal, Protocol
 from dbt_clarify import __version__
 from dbt_clarify.clarify import ClarifyClient, ClientOptions, WriteOutcome
 from dbt_clarify.clarify.schema import ObjectSchema
-from dbt_clarify.dbt import ColumnInfo, DbtProject, ModelNode, ProjectOptions, Warehouse
+from dbt_clarify.dbt import (
+    ColumnInfo,
+    DbtProject,
+    ModelNode,
+    ProjectOptions,
+    Warehouse,
+    WarehouseThread,
+)
 from dbt_clarify.dbt_cloud import DbtCloudSettings, fetch_cloud_artifacts
 from dbt_clarify.dbt_results import dbt_results_for_sync
 from dbt_clarify.engine.gating import gate
@@ -153,7 +160,7 @@ async def _run(options: SyncOptions, reporter: Reporter) -> RunResult:
     async def sync_models(run: CheckedRun) -> None:
         state = StateStore(run.warehouse, run.state_schema)
         state.ensure()
-        engine = ModelSync(run.client, run.warehouse, state, options, reporter, result.run_id)
+        engine = ModelSync(run, state, options, reporter, result.run_id)
         for model in run.models:
             model_result = await engine.sync(model, run.schemas[model.spec.object])
             result.models.append(model_result)
@@ -176,6 +183,8 @@ class CheckedRun:
 
     client: ClarifyClient
     warehouse: Warehouse
+    warehouse_thread: WarehouseThread
+    """Where the warehouse calls made while sending run (see ``ModelSync``)."""
     schemas: dict[str, ObjectSchema]
     state_schema: str
     models: list[SyncModel]
@@ -226,7 +235,8 @@ async def run_checked(
                     read_only=read_only,
                 )
             models = [prepare_model(n, s, warehouse.columns(n)) for n, s in selected]
-            await work(CheckedRun(client, warehouse, schemas, state_schema, models))
+            with warehouse.own_thread() as thread:
+                await work(CheckedRun(client, warehouse, thread, schemas, state_schema, models))
     return project
 
 
@@ -297,25 +307,29 @@ def _skip_failed_dbt_models(
 class ModelSync:
     """Syncs one model at a time; holds what models share within a run (client, linker, state).
 
-    A plan runs it too, with a client that counts writes and a state store that keeps nothing.
+    Every warehouse call it makes (reads, counts, checkpoints) runs on the run's warehouse
+    thread, so that requests go on while the warehouse works. A plan runs it too, with a client
+    that counts writes and a state store that keeps nothing.
     """
 
     def __init__(
         self,
-        client: SyncClient,
-        warehouse: Warehouse,
+        run: CheckedRun,
         state: StateStore,
         options: SyncOptions,
         reporter: Reporter,
         run_id: str,
+        *,
+        client: SyncClient | None = None,
     ) -> None:
-        self.client = client
-        self.warehouse = warehouse
+        self.client: SyncClient = client or run.client
+        self.warehouse = run.warehouse
+        self.off_loop = run.warehouse_thread.run
         self.state = state
         self.options = options
         self.reporter = reporter
         self.run_id = run_id
-        self.linker = CompanyLinker(client)
+        self.linker = CompanyLinker(self.client)
 
     async def sync(self, model: SyncModel, schema: ObjectSchema) -> ModelResult:
         node, spec = model.node, model.spec
@@ -325,22 +339,24 @@ class ModelSync:
         result = ModelResult(unique_id=node.unique_id, name=node.name, object=spec.object)
         self.reporter.model_started(node.name, spec.object)
 
-        selection = self._selection(model, schema)
-        candidates = count_rows(self.warehouse, selection, "candidates")
+        selection = await self._selection(model, schema)
+        candidates = await self.off_loop(count_rows, self.warehouse, selection, "candidates")
         completed = True
         if candidates:  # else nothing is past the watermark or troubled: skip the read's hashing
             completed = await self._send_changed_rows(model, schema, selection, result)
         if completed:
             result.unchanged += max(candidates - result.read, 0)
         else:  # stopped early: the rows left unread are not all unchanged
-            result.unchanged += count_rows(self.warehouse, selection, "unchanged")
+            unchanged = await self.off_loop(count_rows, self.warehouse, selection, "unchanged")
+            result.unchanged += unchanged
         if completed and spec.on_delete == "delete":
             await self._delete_orphans(model, result)
         result.requests = self.client.stats.total - requests_before
         result.elapsed_s = round(time.monotonic() - started, 3)
         if result.rejected or result.failed:
             result.status = "partial"
-        self.state.record_run(
+        await self.off_loop(
+            self.state.record_run,
             RunRecord(
                 run_id=self.run_id,
                 model_id=node.unique_id,
@@ -354,7 +370,7 @@ class ModelSync:
                 rejected=result.rejected,
                 failed=result.failed,
                 requests=result.requests,
-            )
+            ),
         )
         return result
 
@@ -368,7 +384,8 @@ class ModelSync:
         work at once. Checkpoints still go in read order. With ``fail_fast`` a batch goes only
         once the last one is settled, so the sync stops before sending anything more.
         """
-        rows = read_changed_rows(self.warehouse, selection, self.options.read_batch_rows)
+        read_batch_rows = self.options.read_batch_rows
+        rows = await self.off_loop(read_changed_rows, self.warehouse, selection, read_batch_rows)
         builder = RecordBuilder(model.spec, schema, rows.columns)
         schema_hash = schema.fingerprint()
         ahead = 0 if self.options.fail_fast else 1
@@ -376,32 +393,35 @@ class ModelSync:
 
         async def settle_oldest() -> None:
             oldest, sent = in_flight.popleft()
-            self._checkpoint(model, oldest, await sent)
+            await self.off_loop(self._checkpoint, model, oldest, await sent)
+            self.reporter.rows_done(model.node.name, len(oldest))
 
+        batches = iter(rows)
+        batch: list[ChangedRow]
         try:
-            with rows:
-                for batch in rows:
-                    result.read += len(batch)
-                    sending = self._send_batch(model, builder, batch, schema_hash, result)
-                    in_flight.append((batch, asyncio.ensure_future(sending)))
-                    while len(in_flight) > ahead:
-                        await settle_oldest()
-                        if self.options.fail_fast and (result.rejected or result.failed):
-                            return False
+            while batch := await self.off_loop(next, batches, []):
+                result.read += len(batch)
+                sending = self._send_batch(model, builder, batch, schema_hash, result)
+                in_flight.append((batch, asyncio.ensure_future(sending)))
+                while len(in_flight) > ahead:
+                    await settle_oldest()
+                    if self.options.fail_fast and (result.rejected or result.failed):
+                        return False
             while in_flight:
                 await settle_oldest()
         finally:
             for _, sent in in_flight:  # only when stopped by an error: its batch goes again
                 sent.cancel()
             await asyncio.gather(*(sent for _, sent in in_flight), return_exceptions=True)
+            await self.off_loop(rows.close)
         return True
 
-    def _selection(self, model: SyncModel, schema: ObjectSchema) -> RowSelection:
+    async def _selection(self, model: SyncModel, schema: ObjectSchema) -> RowSelection:
         """The rows to read: past the watermark and, unless refreshing, changed per the ledger."""
         node, spec = model.node, model.spec
         watermark = None
         if model.cursor_column and not self.options.full_refresh:
-            watermark = self.state.watermark(node.unique_id)
+            watermark = await self.off_loop(self.state.watermark, node.unique_id)
         if watermark is not None and watermark.mapping_hash != spec.mapping_hash():
             self.reporter.warning(f"{node.name}: its clarify block changed; resyncing every row")
             watermark = None
@@ -440,7 +460,6 @@ class ModelSync:
                     Watermark(last.cursor_value, last.key_value, model.spec.mapping_hash()),
                     model.cursor_type,
                 )
-        self.reporter.rows_done(node.name, len(batch))
 
     async def _send_batch(
         self,
@@ -533,12 +552,14 @@ class ModelSync:
         """Delete from Clarify the records this tool synced for keys that left the model."""
         node = model.node
         assert node.relation_name is not None  # prepare_model refuses ephemeral models
-        orphans = self.state.orphans(node.unique_id, node.relation_name, model.key_column)
+        orphans = await self.off_loop(
+            self.state.orphans, node.unique_id, node.relation_name, model.key_column
+        )
         if not orphans:
             return
         ids = list(dict.fromkeys(clarify_id for _, clarify_id in orphans))
         await self.client.delete_records(model.spec.object, ids, missing_ok=True)
-        self.state.forget_rows(node.unique_id, [row_key for row_key, _ in orphans])
+        await self.off_loop(self.state.forget_rows, node.unique_id, [key for key, _ in orphans])
         result.deleted = len(ids)
 
     async def _link_companies(

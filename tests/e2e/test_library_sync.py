@@ -6,6 +6,8 @@ must serialise as JSON; a raised exception fails the task.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import time
 from dataclasses import replace
@@ -16,6 +18,7 @@ import pytest
 
 import dbt_clarify
 from dbt_clarify.emulator import Emulator
+from dbt_clarify.engine.progress import SilentReporter
 from dbt_clarify.errors import ConfigError
 from dbt_clarify.state import StateStore
 from e2e.conftest import API_KEY, WORKSPACE
@@ -106,3 +109,48 @@ def test_the_next_batch_is_out_during_a_checkpoint_and_a_crash_there_loses_nothi
     assert sorted(emails) == sorted(expected_people())
     (people,) = result.models
     assert people.created + people.updated == len(emails)
+
+
+class LoopKeeper(SilentReporter):
+    """A reporter that keeps the event loop the sync reports from."""
+
+    loop: asyncio.AbstractEventLoop | None = None
+
+    def model_started(self, model: str, object_name: str) -> None:
+        self.loop = asyncio.get_running_loop()
+
+
+def test_the_event_loop_goes_on_while_a_checkpoint_is_written(
+    dbt_env: DbtEnv, clarify_env: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checkpoints are written on a thread of their own, so the event loop that sends the
+    requests goes on meanwhile: a slow warehouse holds back no request."""
+    keeper = LoopKeeper()
+    record_rows = StateStore.record_rows
+    loop_answered: list[bool] = []
+
+    def checkpoint_asking_the_loop(self: StateStore, *args: Any, **kwargs: Any) -> None:
+        assert keeper.loop is not None
+        asked = asyncio.run_coroutine_threadsafe(asyncio.sleep(0), keeper.loop)
+        try:
+            asked.result(timeout=2)  # never answered if this runs on the loop's own thread
+            loop_answered.append(True)
+        except concurrent.futures.TimeoutError:
+            asked.cancel()
+            loop_answered.append(False)
+        record_rows(self, *args, **kwargs)
+
+    monkeypatch.setattr(StateStore, "record_rows", checkpoint_asking_the_loop)
+    result = dbt_clarify.sync(
+        project_dir=str(dbt_env.project_dir),
+        select=["clarify_people"],
+        read_batch_rows=100,
+        reporter=keeper,
+    )
+
+    assert len(loop_answered) >= 3
+    assert all(loop_answered)
+    emails = [e for r in clarify_env.records("person") for e in r["email_addresses"]["items"]]
+    assert sorted(emails) == sorted(expected_people())
+    (people,) = result.models
+    assert people.created == len(emails)

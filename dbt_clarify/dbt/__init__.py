@@ -7,7 +7,8 @@ project does.
 
 from dbt_clarify.dbt.nodes import ColumnInfo, ModelNode
 from dbt_clarify.dbt.project import DbtProject, ProjectOptions
-from dbt_clarify.dbt.warehouse import RowStream, Warehouse, WarehouseThread
+from dbt_clarify.dbt.warehouse import RowStream, Warehouse
+from dbt_clarify.dbt.warehouse_thread import WarehouseThread
 
 __all__ = [
     "ColumnInfo",

@@ -10,12 +10,9 @@ agate, so memory stays flat and state can be written between batches.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import functools
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, TypeVar
 
 from dbt_clarify.dbt.duckdb_limits import cap_duckdb, is_out_of_memory, uncap_duckdb
 from dbt_clarify.dbt.macros import MacroRenderer
@@ -25,8 +22,6 @@ from dbt_clarify.dbt.streams import RowCursor, open_row_cursor
 from dbt_clarify.errors import ConfigError, DbtClarifyError, WarehouseError
 
 T = TypeVar("T")
-P = ParamSpec("P")
-THREAD_CONNECTION_NAME = "dbt-clarify-sync"
 UNLOGGED_ADAPTERS = frozenset({"duckdb", "postgres", "redshift", "snowflake"})
 """Adapters whose dbt connection handle is a DB-API connection: a statement can run on its
 cursor without dbt's query event. BigQuery runs jobs and Databricks wraps its cursors, so
@@ -126,52 +121,10 @@ class RowStream:
         self.close()
 
 
-class WarehouseThread:
-    """Runs warehouse calls one at a time on a thread that has a dbt connection of its own.
-
-    A sync's checkpoint (a batch's ledger rows, its watermark, a commit) or its read of the
-    next batch takes tens of milliseconds. On the event loop it would hold back every request
-    due meanwhile; here the loop goes on sending. dbt keeps one connection per thread, so the
-    thread opens its own on its first call and makes every later call on it.
-    """
-
-    def __init__(self, adapter: Any) -> None:
-        self._adapter = adapter
-        self._executor = ThreadPoolExecutor(
-            max_workers=1,
-            thread_name_prefix=THREAD_CONNECTION_NAME,
-            initializer=adapter.acquire_connection,  # opened on its first statement
-            initargs=(THREAD_CONNECTION_NAME,),
-        )
-
-    async def run(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """``call(*args, **kwargs)`` on the thread, awaited without holding the event loop."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(call, *args, **kwargs))
-
-    def close(self, before_release: Callable[[], None]) -> None:
-        """Run ``before_release`` on the thread, then release its connection and end it."""
-
-        def release() -> None:
-            try:
-                before_release()
-            finally:
-                try:
-                    self._adapter.release_connection()
-                finally:
-                    self._adapter.connections.clear_thread_connection()
-
-        try:
-            self._executor.submit(release).result()
-        finally:
-            self._executor.shutdown()
-
-
 class Warehouse:
     """The warehouse of a project's target, open for the length of ``DbtProject.connect``.
 
-    dbt keeps one connection per thread: use a Warehouse from the thread that opened it, or
-    from the one ``own_thread`` gives, which opens a connection of its own.
+    dbt keeps one connection per thread: use a Warehouse from the thread that opened it.
     """
 
     def __init__(self, adapter: Any, manifest: Any, *, package: str) -> None:
@@ -280,19 +233,6 @@ class Warehouse:
         for stream in self._streams:
             stream.close()
         self._streams.clear()
-
-    @contextlib.contextmanager
-    def own_thread(self) -> Iterator[WarehouseThread]:
-        """A thread for this warehouse's calls to run off the event loop, until the block ends.
-
-        The streams still open when it ends are closed on it, on the connection they read from.
-        """
-        thread = WarehouseThread(self._adapter)
-        try:
-            yield thread
-        finally:
-            with _warehouse_errors("releasing the sync's connection"):
-                thread.close(before_release=self.close)
 
     @contextlib.contextmanager
     def _statements(self, action: str) -> Iterator[None]:

@@ -102,7 +102,7 @@ async def _plan(
         result.models.extend(_skipped_plan(m) for m in skipped)
         per_minute = run.client.options.rate_limit_per_minute
         result.rate_limit_per_minute = per_minute
-        state = StateSnapshot(run.warehouse, run.state_schema)
+        state = await run.warehouse_thread.run(StateSnapshot, run.warehouse, run.state_schema)
         engine_options = options if state.exists else replace(options, full_refresh=True)
         writes = PlannedWrites(run.client, run.schemas, samples=samples)
         engine = ModelSync(run, state, engine_options, reporter, "plan", client=writes)

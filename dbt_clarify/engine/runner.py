@@ -44,7 +44,7 @@ from dbt_clarify.dbt import (
     WarehouseThread,
 )
 from dbt_clarify.dbt_cloud import DbtCloudSettings, fetch_cloud_artifacts
-from dbt_clarify.dbt_results import dbt_results_for_sync
+from dbt_clarify.dbt_results import DbtResults, dbt_results_for_sync
 from dbt_clarify.engine.gating import gate
 from dbt_clarify.engine.linking import CompanyLinker
 from dbt_clarify.engine.options import SyncOptions
@@ -159,7 +159,7 @@ async def _run(options: SyncOptions, reporter: Reporter) -> RunResult:
 
     async def sync_models(run: CheckedRun) -> None:
         state = StateStore(run.warehouse, run.state_schema)
-        state.ensure()
+        await run.warehouse_thread.run(state.ensure)
         engine = ModelSync(run, state, options, reporter, result.run_id)
         for model in run.models:
             model_result = await engine.sync(model, run.schemas[model.spec.object])
@@ -184,7 +184,7 @@ class CheckedRun:
     client: ClarifyClient
     warehouse: Warehouse
     warehouse_thread: WarehouseThread
-    """Where the warehouse calls made while sending run (see ``ModelSync``)."""
+    """The thread that opened ``warehouse``: make every call to it there."""
     schemas: dict[str, ObjectSchema]
     state_schema: str
     models: list[SyncModel]
@@ -221,21 +221,25 @@ async def run_checked(
         schemas = await client.get_schemas()
         for _, spec in selected:
             check_schema(spec, schemas)
-        with project.connect() as warehouse:
-            state_schema = options.state_schema or default_state_schema(project.target_schema)
-            if not options.ignore_dbt_results:
-                selected = _skip_failed_dbt_models(
-                    project,
-                    warehouse,
-                    state_schema,
-                    run_results_path,
-                    selected,
-                    skipped,
-                    reporter,
-                    read_only=read_only,
-                )
-            models = [prepare_model(n, s, warehouse.columns(n)) for n, s in selected]
-            with warehouse.own_thread() as thread:
+        with WarehouseThread() as thread:
+            async with thread.entered(project.connect()) as warehouse:
+                state_schema = options.state_schema or default_state_schema(project.target_schema)
+                if not options.ignore_dbt_results:
+                    dbt_results = await thread.run(
+                        dbt_results_for_sync,
+                        warehouse,
+                        state_schema,
+                        [node.unique_id for node, _ in selected],
+                        run_results_path=run_results_path,
+                        target_path=project.target_path,
+                        read_only=read_only,
+                    )
+                    selected = _skip_failed_dbt_models(
+                        project, dbt_results, selected, skipped, reporter
+                    )
+                models = [
+                    prepare_model(n, s, await thread.run(warehouse.columns, n)) for n, s in selected
+                ]
                 await work(CheckedRun(client, warehouse, thread, schemas, state_schema, models))
     return project
 
@@ -267,27 +271,15 @@ def _dbt_artifacts(options: SyncOptions, reporter: Reporter) -> tuple[Path | Non
 
 def _skip_failed_dbt_models(
     project: DbtProject,
-    warehouse: Warehouse,
-    state_schema: str,
-    run_results_path: Path | None,
+    dbt_results: DbtResults,
     selected: list[tuple[ModelNode, SyncSpec]],
     skipped_results: list[ModelResult],
     reporter: Reporter,
-    *,
-    read_only: bool,
 ) -> list[tuple[ModelNode, SyncSpec]]:
     """Drop the models whose latest dbt build or tests failed, reporting each as skipped.
 
     Checked before anything else touches a model: one that failed to build may have no table.
     """
-    dbt_results = dbt_results_for_sync(
-        warehouse,
-        state_schema,
-        [node.unique_id for node, _ in selected],
-        run_results_path=run_results_path,
-        target_path=project.target_path,
-        read_only=read_only,
-    )
     decision = gate([n for n, _ in selected], dbt_results, project.tested_models())
     specs = {node.unique_id: spec for node, spec in selected}
     for skipped in decision.skipped:

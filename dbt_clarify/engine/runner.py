@@ -6,6 +6,9 @@ Order of work, so that a mistake costs nothing:
 3. only then, model by model (companies before the people linked to them), stream the rows past
    the watermark, build records, upsert them, and checkpoint the watermark after each batch.
 
+Requests go out from the event loop; every warehouse call, from opening the connection on,
+runs on one thread of its own (``WarehouseThread``), so that neither holds the other up.
+
 Nothing is lost: every row read ends in the per-row ledger as synced (with its content hash
 and Clarify id), rejected (with Clarify's reason) or failed (retries exhausted), in the same
 checkpoint that moves the watermark past it. Failed rows are read again by key on every later

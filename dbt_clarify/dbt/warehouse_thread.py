@@ -1,10 +1,10 @@
 """One thread for a sync's warehouse calls, so that the event loop goes on sending meanwhile.
 
 A checkpoint (a batch's ledger rows, its watermark, a commit) or the read of the next batch
-takes tens of milliseconds. On the event loop it would hold back every request due meanwhile,
-and the client's pacing could make up for only part of them later. dbt keeps one connection per
+takes tens of milliseconds, more on a warehouse across a network. On the event loop it would
+hold back every answer and request due meanwhile; here they go on. dbt keeps one connection per
 thread, so a sync opens its connection on this thread and makes every warehouse call there:
-one connection, as before, and its statements one at a time.
+one connection, its statements one at a time.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Nothing lost, nothing duplicated: 20,000 people under faults, kill -9 and concurrent runs.
+"""Nothing lost, nothing duplicated: 20,000 people under faults, kill -9, Ctrl-C, concurrent runs.
 
 Figures (runs to converge, rows resent per kill) are printed: run with `-s` to see them.
 """
@@ -191,6 +191,46 @@ def test_kill_9_at_random_moments_then_rerun_holds_exactly_the_model(load_cli: S
         resent.append(sum(m["updated"] for m in rerun.result["models"]) if killed else 0)
         print(f"kill -9 trial {trial}: {time.monotonic() - started:.0f} s", flush=True)
     print(f"\nkill -9: rows resent per trial (of {20_500}): {resent}")
+
+
+def _as_from_a_terminal() -> None:
+    """Let SIGINT interrupt the child: a test run started in the background ignores it, and a
+    child inherits that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def test_ctrl_c_while_sending_stops_in_one_line_and_a_rerun_holds_exactly_the_model(
+    load_cli: SyncCli,
+) -> None:
+    """Ctrl-C mid-sync: exit 130 and one line, the spooled rows gone; the next run completes.
+
+    The warehouse calls run on a thread of their own; the interrupt reaches the event loop,
+    which ends the sync and releases the connection on that thread.
+    """
+    load_cli.emulator.config.latency_ms = 5
+    process = subprocess.Popen(
+        [*_sync_command(load_cli), "--log-format", "json"],
+        env=load_cli.env(),
+        cwd=load_cli.dbt_env.project_dir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_as_from_a_terminal,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if '"rows_done"' in line and "clarify_load_people" in line:
+            break  # people are being sent: about 4 s of them are left at the client's pace
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+
+    assert process.returncode == 130, err
+    assert err.strip() == "Aborted."
+    assert not list(load_cli.temp_dir.glob("dbt-clarify-rows-*"))
+    rerun = load_cli.run(*SELECT, "--vars", load_vars())
+    assert rerun.exit_code == 0, rerun.stderr
+    mismatch = compare(load_cli.dbt_env, load_cli.emulator)
+    assert mismatch.none, mismatch
 
 
 def test_two_syncs_of_one_model_at_once_end_exact(load_cli: SyncCli) -> None:

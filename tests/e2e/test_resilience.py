@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -144,16 +145,21 @@ def _kill_during_checkpoint(cli: SyncCli, checkpoints: int) -> None:
     assert process.returncode == -signal.SIGKILL, "the sync finished before the kill"
 
 
-def _kill_while_sending(cli: SyncCli, seconds: float) -> bool:
-    """SIGKILL the sync ``seconds`` after its first model starts sending (past dbt's start)."""
-    process = subprocess.Popen(
+def _sync_with_progress(cli: SyncCli, **popen: Any) -> subprocess.Popen[str]:
+    """The sync started with its progress as JSON lines on its stdout."""
+    return subprocess.Popen(
         [*_sync_command(cli), "--log-format", "json"],
         env=cli.env(),
         cwd=cli.dbt_env.project_dir,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
         text=True,
+        **popen,
     )
+
+
+def _kill_while_sending(cli: SyncCli, seconds: float) -> bool:
+    """SIGKILL the sync ``seconds`` after its first model starts sending (past dbt's start)."""
+    process = _sync_with_progress(cli, stderr=subprocess.DEVNULL)
     assert process.stdout is not None
     for line in process.stdout:
         if '"model_started"' in line:
@@ -208,15 +214,7 @@ def test_ctrl_c_while_sending_stops_in_one_line_and_a_rerun_holds_exactly_the_mo
     which ends the sync and releases the connection on that thread.
     """
     load_cli.emulator.config.latency_ms = 5
-    process = subprocess.Popen(
-        [*_sync_command(load_cli), "--log-format", "json"],
-        env=load_cli.env(),
-        cwd=load_cli.dbt_env.project_dir,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_as_from_a_terminal,
-    )
+    process = _sync_with_progress(load_cli, stderr=subprocess.PIPE, preexec_fn=_as_from_a_terminal)
     assert process.stdout is not None
     for line in process.stdout:
         if '"rows_done"' in line and "clarify_load_people" in line:

@@ -210,8 +210,8 @@ def test_ctrl_c_while_sending_stops_in_one_line_and_a_rerun_holds_exactly_the_mo
 ) -> None:
     """Ctrl-C mid-sync: exit 130 and one line, the spooled rows gone; the next run completes.
 
-    The warehouse calls run on a thread of their own; the interrupt reaches the event loop,
-    which ends the sync and releases the connection on that thread.
+    The warehouse calls run on a thread of their own while the interrupt reaches the event
+    loop: the sync must still end in one line and lose nothing.
     """
     load_cli.emulator.config.latency_ms = 5
     process = _sync_with_progress(load_cli, stderr=subprocess.PIPE, preexec_fn=_as_from_a_terminal)

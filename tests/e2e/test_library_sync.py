@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gc
 import json
 import time
 from dataclasses import replace
@@ -154,3 +155,32 @@ def test_the_event_loop_goes_on_while_a_checkpoint_is_written(
     assert sorted(emails) == sorted(expected_people())
     (people,) = result.models
     assert people.created == len(emails)
+
+
+class FreezeWatcher(SilentReporter):
+    """Notes how many objects were out of the collector's way as each model started."""
+
+    def __init__(self) -> None:
+        self.frozen: list[int] = []
+
+    def model_started(self, model: str, object_name: str) -> None:
+        self.frozen.append(gc.get_freeze_count())
+
+
+def test_a_sync_freezes_dbts_objects_while_it_runs_and_hands_them_back(
+    dbt_env: DbtEnv, clarify_env: Emulator
+) -> None:
+    """While rows are synced, what was alive before (dbt's manifest, the imports) is frozen, so
+    the collector does not walk it again for every few hundred rows; the task's process gets
+    its collector back as it was."""
+    assert gc.get_freeze_count() == 0
+    watcher = FreezeWatcher()
+
+    result = dbt_clarify.sync(
+        project_dir=str(dbt_env.project_dir), select=["tag:clarify"], reporter=watcher
+    )
+
+    assert [m.name for m in result.models] == ["clarify_companies", "clarify_people"]
+    assert len(watcher.frozen) == 2
+    assert min(watcher.frozen) > 10_000  # dbt's manifest and adapter alone hold more
+    assert gc.get_freeze_count() == 0

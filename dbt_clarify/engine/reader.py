@@ -51,7 +51,8 @@ class ChangedRow:
     """
 
     values: tuple[Any, ...]
-    cursor_value: str | None
+    cursor: Any
+    """The cursor column's value as the warehouse returned it."""
     key_value: str
     superseded: bool
     """A later selected row has the same key (trimmed, any case): report this one, don't send it."""
@@ -60,6 +61,11 @@ class ChangedRow:
     """Unchanged, but synced without its company last time: send it only if that now exists."""
     known: bool = True
     """The ledger held the key when read, or another row of the model shares it."""
+
+    @property
+    def cursor_value(self) -> str | None:
+        """The cursor as watermark text; worked out only for the row a checkpoint ends on."""
+        return watermark_text(self.cursor)
 
 
 class ChangedRows:
@@ -75,7 +81,7 @@ class ChangedRows:
                 ChangedRow(
                     values=tuple(row[:-TRAILING_COLUMNS]),
                     superseded=bool(row[-6]),
-                    cursor_value=watermark_text(row[-5]),
+                    cursor=row[-5],
                     key_value=row[-4],
                     row_hash=row[-3],
                     relink=bool(row[-2]),

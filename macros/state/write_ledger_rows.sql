@@ -5,10 +5,11 @@
     warehouse less than a record per row. `known_keys` are the keys the ledger may hold already:
     only those are deleted (a delete scans the ledger; a first sync's keys are new), and with
     none, the statements are the insert alone. Deleting every earlier row of a key also heals
-    the duplicates two concurrent runs can leave. -#}
-{% macro write_ledger_rows(schema, model_id, columns, known_keys) %}
+    the duplicates two concurrent runs can leave. `uniform` maps the columns whose values are
+    all the same to that value: a warehouse may write those as one literal each. -#}
+{% macro write_ledger_rows(schema, model_id, columns, known_keys, uniform={}) %}
   {{ return(adapter.dispatch('write_ledger_rows', 'dbt_clarify')(
-      schema, model_id, columns, known_keys)) }}
+      schema, model_id, columns, known_keys, uniform)) }}
 {% endmacro %}
 
 {% macro _ledger_insert_head(table) %}
@@ -18,7 +19,7 @@
     )") }}
 {% endmacro %}
 
-{% macro default__write_ledger_rows(schema, model_id, columns, known_keys) %}
+{% macro default__write_ledger_rows(schema, model_id, columns, known_keys, uniform={}) %}
   {#- Resolved once: a dispatch per value costs more than the rest of the statement. -#}
   {%- set lit = adapter.dispatch('_string_literal', 'dbt_clarify') -%}
   {%- set timestamp = dbt.type_timestamp() -%}
@@ -49,27 +50,34 @@
 {#- DuckDB and PostgreSQL take each column as one JSON string literal instead: rendering a
     literal per value costs about a millisecond a row in dbt's Jinja, and DuckDB plans a long
     VALUES list at a few hundred microseconds a row. A JSON array per column costs a quarter
-    less than a JSON object per row (benchmarks/ledger_write.py). -#}
-{% macro duckdb__write_ledger_rows(schema, model_id, columns, known_keys) %}
+    less than a JSON object per row, and a uniform column as one literal less again
+    (benchmarks/ledger_write.py). -#}
+{% macro duckdb__write_ledger_rows(schema, model_id, columns, known_keys, uniform={}) %}
   {{ return(dbt_clarify._write_ledger_columns_as_json(
-      schema, model_id, columns, known_keys, dbt_clarify._duckdb_json_elements)) }}
+      schema, model_id, columns, known_keys, uniform, dbt_clarify._duckdb_json_elements)) }}
 {% endmacro %}
 
-{% macro postgres__write_ledger_rows(schema, model_id, columns, known_keys) %}
+{% macro postgres__write_ledger_rows(schema, model_id, columns, known_keys, uniform={}) %}
   {{ return(dbt_clarify._write_ledger_columns_as_json(
-      schema, model_id, columns, known_keys, dbt_clarify._postgres_json_elements)) }}
+      schema, model_id, columns, known_keys, uniform, dbt_clarify._postgres_json_elements)) }}
 {% endmacro %}
 
 {#- `json_elements(json)` is a set-returning expression: the text of each element of the JSON
     array that the string literal `json` holds, null for a JSON null. Several of them in one
-    select list run side by side, so element i of every column lands in row i. -#}
-{% macro _write_ledger_columns_as_json(schema, model_id, columns, known_keys, json_elements) %}
+    select list run side by side, so element i of every column lands in row i; a uniform
+    column's one literal is repeated on every row. -#}
+{% macro _write_ledger_columns_as_json(
+    schema, model_id, columns, known_keys, uniform, json_elements) %}
   {%- set lit = adapter.dispatch('_string_literal', 'dbt_clarify') -%}
   {%- set timestamp = dbt.type_timestamp() -%}
   {%- set table = dbt_clarify._state_relation(schema, 'clarify_sync_rows') -%}
   {%- set selected = [] -%}
   {%- for name, values in columns.items() -%}
-    {%- do selected.append(json_elements(lit(tojson(values))) ~ " as " ~ name) -%}
+    {%- if name in uniform -%}
+      {%- do selected.append(lit(uniform[name]) ~ " as " ~ name) -%}
+    {%- else -%}
+      {%- do selected.append(json_elements(lit(tojson(values))) ~ " as " ~ name) -%}
+    {%- endif -%}
   {%- endfor -%}
   {%- set delete -%}
     delete from {{ table }}
@@ -96,6 +104,6 @@
 {% endmacro %}
 
 {#- Redshift comes after postgres in dbt's dispatch order but has no json_array_elements_text. -#}
-{% macro redshift__write_ledger_rows(schema, model_id, columns, known_keys) %}
+{% macro redshift__write_ledger_rows(schema, model_id, columns, known_keys, uniform={}) %}
   {{ return(dbt_clarify.default__write_ledger_rows(schema, model_id, columns, known_keys)) }}
 {% endmacro %}

@@ -23,6 +23,7 @@ from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 
 from adapters.offline import DIALECTS, parse_offline
+from dbt_clarify.state.store import uniform_columns
 
 pytestmark = pytest.mark.adapters
 
@@ -198,10 +199,8 @@ def macro_calls(adapter_type: str, relation: str) -> dict[str, MacroCall]:
 
 def ledger_write(rows: list[dict[str, Any]], known_keys: list[str]) -> dict[str, Any]:
     """``write_ledger_rows`` arguments for these rows, as the state store passes them."""
-    return {
-        "columns": {name: [row[name] for row in rows] for name in rows[0]},
-        "known_keys": known_keys,
-    }
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
+    return {"columns": columns, "known_keys": known_keys, "uniform": uniform_columns(columns)}
 
 
 def ledger_row(row_key: str, status: str) -> dict[str, Any]:
@@ -357,6 +356,17 @@ def test_a_ledger_write_looks_only_for_keys_the_ledger_may_hold(
     assert "b@x.io" in insert
     (only_insert,) = rendered["write_ledger_rows/all_new"]
     assert parsed(only_insert, adapter_type).key == "insert"
+
+
+@pytest.mark.parametrize("adapter_type", DIALECTS)
+def test_a_ledger_write_gives_a_value_all_rows_share_once_where_columns_go_as_json(
+    adapter_sql: Callable[[str], AdapterSql], adapter_type: str
+) -> None:
+    _, insert = adapter_sql(adapter_type).statements["write_ledger_rows/some_new"]
+    # Both rows: status 'synced', run 'run-1'; each its own key.
+    once = adapter_type in ("duckdb", "postgres")
+    assert insert.count("run-1") == (1 if once else 2)
+    assert insert.count("c@x.io") == 1
 
 
 def test_bigquery_takes_no_where_without_a_from(

@@ -150,6 +150,26 @@ def test_a_rejected_change_keeps_the_clarify_id_of_the_synced_version(
     assert row == ("id-1", "rejected")
 
 
+def test_a_column_all_rows_share_reads_back_on_every_row(
+    dbt_env: DbtEnv, store: StateStore
+) -> None:
+    """DuckDB and PostgreSQL get such a column as one literal; each row still holds its value."""
+    store.record_rows(
+        PEOPLE, "run-1", [LedgerEntry(f"k{n}", "synced", "h", f"id-{n}") for n in range(3)]
+    )
+    rows = dbt_env.sql(
+        "select row_key, status, row_hash, clarify_id, reason, field, attempts, run_id,"
+        " status_since, last_attempt_at"
+        f" from {SCHEMA}.clarify_sync_rows where model_id = ? order by row_key",
+        [PEOPLE],
+    )
+    assert [row[:8] for row in rows] == [
+        (f"k{n}", "synced", "h", f"id-{n}", None, None, 0, "run-1") for n in range(3)
+    ]
+    assert len({row[8] for row in rows} | {row[9] for row in rows}) == 1
+    assert rows[0][8] is not None
+
+
 @pytest.mark.parametrize("keys_per_statement", [500, 10_000], ids=["three", "one"])
 def test_many_rows_land_whether_in_one_statement_or_several(
     dbt_project: DbtProject, monkeypatch: pytest.MonkeyPatch, keys_per_statement: int

@@ -278,8 +278,9 @@ class StateStore:
 def uniform_columns(columns: dict[str, list[Any]]) -> dict[str, Any]:
     """The columns whose values are all the same, each with that value.
 
-    On a first sync eight of a ledger row's eleven columns are (status, run, attempts, times,
-    nulls): ``write_ledger_rows`` can then write each as one literal instead of a list of them.
+    On a first sync eight of a ledger row's eleven columns hold one value for a whole
+    checkpoint (status, run, attempts, times, nulls): ``write_ledger_rows`` can then write each
+    as one literal instead of a list of copies.
     """
     return {
         name: values[0]

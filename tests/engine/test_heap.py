@@ -1,4 +1,4 @@
-"""The collector during a sync: long-lived objects frozen, collections rarer; all undone after."""
+"""Long-lived objects are kept out of the collector's way during a sync, then handed back."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from dbt_clarify.engine.heap import YOUNG_THRESHOLD, collector_tuned_for_the_sync
+from dbt_clarify.engine.heap import long_lived_objects_frozen
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def nothing_frozen() -> Iterator[None]:
 @pytest.mark.usefixtures("nothing_frozen")
 def test_what_is_alive_before_the_block_is_frozen_in_it_and_handed_back_after() -> None:
     before = [object() for _ in range(3)]  # lists are tracked by the collector
-    with collector_tuned_for_the_sync():
+    with long_lived_objects_frozen():
         assert gc.get_freeze_count() > 0
         assert not any(o is before for o in gc.get_objects())  # frozen: in no generation
     assert any(o is before for o in gc.get_objects())
@@ -28,17 +28,9 @@ def test_what_is_alive_before_the_block_is_frozen_in_it_and_handed_back_after() 
 
 
 @pytest.mark.usefixtures("nothing_frozen")
-def test_collections_are_rarer_in_the_block_and_as_they_were_after() -> None:
-    before = gc.get_threshold()
-    with collector_tuned_for_the_sync():
-        assert gc.get_threshold() == (max(before[0], YOUNG_THRESHOLD), *before[1:])
-    assert gc.get_threshold() == before
-
-
-@pytest.mark.usefixtures("nothing_frozen")
-def test_a_callers_own_freeze_and_thresholds_are_left_as_they_were() -> None:
+def test_a_freeze_of_the_callers_own_is_left_as_it_was() -> None:
     gc.freeze()
-    frozen, thresholds = gc.get_freeze_count(), gc.get_threshold()
-    with collector_tuned_for_the_sync():
-        assert (gc.get_freeze_count(), gc.get_threshold()) == (frozen, thresholds)
-    assert (gc.get_freeze_count(), gc.get_threshold()) == (frozen, thresholds)
+    frozen = gc.get_freeze_count()
+    with long_lived_objects_frozen():
+        assert gc.get_freeze_count() == frozen
+    assert gc.get_freeze_count() == frozen

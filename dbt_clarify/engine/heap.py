@@ -1,6 +1,6 @@
 """Keep Python's garbage collector off the objects that live for the whole sync.
 
-By the time the first row is read, the process holds a couple of hundred thousand objects that
+By the time the first row is read, the process holds about 170,000 objects (integration_tests) that
 stay until it ends: dbt's manifest and adapter, Jinja's templates, every imported module. A sync
 then allocates several container objects per row, so the collector runs thousands of times, and
 each full collection walks all of those long-lived objects again for nothing. Freezing them

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dbt_clarify.dbt import ColumnInfo, DbtProject, ModelNode, Warehouse, duckdb_limits
-from dbt_clarify.dbt.duckdb_limits import SYNC_MEMORY_LIMIT
+from dbt_clarify.dbt.duckdb_limits import SYNC_CHECKPOINT_THRESHOLD, SYNC_MEMORY_LIMIT
 from dbt_clarify.errors import ConfigError, ExitCode, WarehouseError
 from support.dbt_project import DbtEnv
 from support.warehouses import DuckDBFile
@@ -174,26 +174,46 @@ def test_a_duckdb_file_locked_past_the_wait_is_a_warehouse_error(dbt_env: DbtEnv
     assert "dbt build" in (raised.value.hint or "")
 
 
-def _duckdb_settings(warehouse: Warehouse) -> dict[str, str]:
-    rows = warehouse.query(
-        "select name, value from duckdb_settings() where name in ('memory_limit', 'threads')"
-    )
-    return dict(rows)
-
-
 WIDE_SORT = (
     "select repeat(cast(i as varchar), 40) as wide, i from range(200000) r(i) order by wide, i"
 )
 """A sort that runs out of a DuckDB memory limit of a few megabytes."""
+SETTINGS = ("memory_limit", "threads", "checkpoint_threshold")
+"""The DuckDB settings a sync chooses unless the profile does (see ``duckdb_limits``)."""
+
+
+def _duckdb_settings(warehouse: Warehouse) -> dict[str, str]:
+    names = ", ".join(f"'{name}'" for name in SETTINGS)
+    rows = warehouse.query(f"select name, value from duckdb_settings() where name in ({names})")
+    return dict(rows)
 
 
 def _duckdb_default_settings() -> dict[str, str]:
     import duckdb
 
+    names = ", ".join(f"'{name}'" for name in SETTINGS)
     rows = duckdb.connect().execute(
-        "select name, value from duckdb_settings() where name in ('memory_limit', 'threads')"
+        f"select name, value from duckdb_settings() where name in ({names})"
     )
     return dict(rows.fetchall())
+
+
+def as_duckdb_shows(name: str, value: str) -> str:
+    """How DuckDB shows the setting ``name`` once set to ``value`` (it rounds to its units)."""
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.execute(f"set {name} = {value}")
+    return str(connection.execute(f"select current_setting('{name}')").fetchone()[0])
+
+
+SYNC_SETTINGS = {
+    "memory_limit": as_duckdb_shows("memory_limit", f"'{SYNC_MEMORY_LIMIT}'"),
+    "threads": "1",
+    "checkpoint_threshold": as_duckdb_shows(
+        "checkpoint_threshold", f"'{SYNC_CHECKPOINT_THRESHOLD}'"
+    ),
+}
 
 
 @pytest.mark.warehouses("duckdb")
@@ -202,18 +222,34 @@ def test_a_duckdb_file_is_read_with_a_small_memory_limit_and_one_thread(
 ) -> None:
     with dbt_project.connect() as warehouse:
         settings = _duckdb_settings(warehouse)
-    lean = duckdb_connection_with(f"'{SYNC_MEMORY_LIMIT}'")
-    assert settings == {"memory_limit": lean, "threads": "1"}
-    assert lean != _duckdb_default_settings()["memory_limit"]
+    assert settings == SYNC_SETTINGS
+    assert settings["memory_limit"] != _duckdb_default_settings()["memory_limit"]
 
 
-def _profile_memory_limit(dbt_env: DbtEnv, memory_limit: str) -> DbtProject:
+@pytest.mark.warehouses("duckdb")
+def test_a_duckdb_file_folds_its_write_ahead_log_less_often_while_a_sync_writes(
+    dbt_project: DbtProject,
+) -> None:
+    with dbt_project.connect() as warehouse:
+        threshold = _duckdb_settings(warehouse)["checkpoint_threshold"]
+    default = _duckdb_default_settings()["checkpoint_threshold"]
+    assert threshold == SYNC_SETTINGS["checkpoint_threshold"]
+    assert _megabytes(threshold) > _megabytes(default)
+
+
+def _megabytes(shown: str) -> float:
+    """A size as DuckDB shows it (``15.2 MiB``, ``61.0 MiB``) in megabytes."""
+    number, unit = shown.split()
+    return float(number) * {"KiB": 1 / 1024, "MiB": 1, "GiB": 1024}[unit]
+
+
+def _profile_settings(dbt_env: DbtEnv, **settings: str) -> DbtProject:
     profiles = dbt_env.project_dir / "profiles.yml"
+    lines = "".join(f"        {name}: {value}\n" for name, value in settings.items())
     profiles.write_text(
         profiles.read_text().replace(
             "      threads: 4\n    postgres:",
-            "      threads: 4\n      settings:\n"
-            f"        memory_limit: {memory_limit}\n    postgres:",
+            f"      threads: 4\n      settings:\n{lines}    postgres:",
         )
     )
     return DbtProject.load(dbt_env.options())
@@ -221,27 +257,23 @@ def _profile_memory_limit(dbt_env: DbtEnv, memory_limit: str) -> DbtProject:
 
 @pytest.mark.warehouses("duckdb")
 def test_duckdb_settings_in_the_profile_are_kept(dbt_env: DbtEnv) -> None:
-    with _profile_memory_limit(dbt_env, "300MB").connect() as warehouse:
+    project = _profile_settings(dbt_env, memory_limit="300MB", checkpoint_threshold="8MB")
+    with project.connect() as warehouse:
         settings = _duckdb_settings(warehouse)
-    assert settings == {"memory_limit": duckdb_connection_with("'300MB'"), "threads": "1"}
+    assert settings == {
+        "memory_limit": as_duckdb_shows("memory_limit", "'300MB'"),
+        "threads": "1",
+        "checkpoint_threshold": as_duckdb_shows("checkpoint_threshold", "'8MB'"),
+    }
 
 
 @pytest.mark.warehouses("duckdb")
 def test_a_memory_limit_from_the_profile_is_never_lifted(dbt_env: DbtEnv) -> None:
-    with _profile_memory_limit(dbt_env, "2MB").connect() as warehouse:
+    with _profile_settings(dbt_env, memory_limit="2MB").connect() as warehouse:
         with pytest.raises(WarehouseError, match=r"(?i)out of memory"):
             warehouse.stream(WIDE_SORT, 50_000)
         settings = _duckdb_settings(warehouse)
-    assert settings == {"memory_limit": duckdb_connection_with("'2MB'"), "threads": "1"}
-
-
-def duckdb_connection_with(memory_limit: str) -> str:
-    """How DuckDB shows ``memory_limit`` once set (it rounds to its own units)."""
-    import duckdb
-
-    connection = duckdb.connect()
-    connection.execute(f"set memory_limit = {memory_limit}")
-    return str(connection.execute("select current_setting('memory_limit')").fetchone()[0])
+    assert settings == {**SYNC_SETTINGS, "memory_limit": as_duckdb_shows("memory_limit", "'2MB'")}
 
 
 @pytest.fixture
@@ -260,7 +292,9 @@ def test_a_read_too_large_for_the_duckdb_cap_runs_again_without_it(
         after = _duckdb_settings(warehouse)
     assert len(rows) == 200_000
     assert rows == sorted(rows)
-    assert after == _duckdb_default_settings()
+    # The memory cap is lifted; the write-ahead log keeps its larger threshold.
+    defaults = _duckdb_default_settings()
+    assert after == {**defaults, "checkpoint_threshold": SYNC_SETTINGS["checkpoint_threshold"]}
 
 
 @pytest.mark.warehouses("duckdb")

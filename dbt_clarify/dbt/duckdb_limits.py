@@ -1,4 +1,4 @@
-"""Keep an embedded DuckDB lean while a sync reads from it.
+"""Keep an embedded DuckDB lean while a sync reads from it, and quick while it writes state.
 
 A sync waits on Clarify's rate limit far more than on its warehouse, yet DuckDB, left to its
 defaults, runs in the sync's own process with a buffer pool of 80% of the machine's memory and a

@@ -30,6 +30,7 @@ from emulator_process import emulator_process
 from pydantic import SecretStr
 
 from dbt_clarify.clarify import ClarifyClient, ClientOptions
+from dbt_clarify.clarify.transport import AiohttpTransport
 from dbt_clarify.emulator import EmulatorConfig
 from dbt_clarify.settings import ClarifySettings
 
@@ -95,10 +96,7 @@ async def _run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         rate_limit_per_minute=args.rate_limit,
     )
-    limits = httpx.Limits(
-        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
-    )
-    transport = TimedTransport(httpx.AsyncHTTPTransport(limits=limits))
+    transport = TimedTransport(AiohttpTransport(max_connections=args.concurrency))
     people = _people(args.rows)
     with emulator_process(config) as url:
         settings = ClarifySettings(SecretStr(key), "bench", url)

@@ -30,6 +30,7 @@ from dbt_clarify.clarify.outcomes import (
 )
 from dbt_clarify.clarify.ratelimit import RateLimiter
 from dbt_clarify.clarify.retry import TRANSIENT_ERRORS, Clock, Retrier, RetryPolicy, Sleep
+from dbt_clarify.clarify.transport import AiohttpTransport
 from dbt_clarify.errors import ClarifyError
 from dbt_clarify.settings import ClarifySettings
 
@@ -78,8 +79,7 @@ class ClarifySession:
                 "Accept": "application/json",
             },
             timeout=httpx.Timeout(timeout_s, connect=min(CONNECT_TIMEOUT_S, timeout_s)),
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            transport=transport,
+            transport=transport or AiohttpTransport(max_connections=concurrency),
         )
 
     def __repr__(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+import httpx
 import pytest
 import respx
 from pydantic import SecretStr
@@ -70,13 +71,17 @@ MakeClient = Callable[..., ClarifyClient]
 
 @pytest.fixture
 def make_client(settings: ClarifySettings, fake_time: FakeTime) -> MakeClient:
-    """Clients on fake time (``ClientOptions`` as keywords), paced loosely enough never to sleep."""
+    """Clients on fake time (``ClientOptions`` as keywords), paced loosely enough never to sleep.
+
+    They send through httpx's own transport, which respx answers in place of the network.
+    """
 
     def make(**options: object) -> ClarifyClient:
         defaults: dict[str, object] = {"rate_limit_per_minute": 1_000_000}
         return ClarifyClient(
             settings,
             ClientOptions(**{**defaults, **options}),  # type: ignore[arg-type]
+            transport=httpx.AsyncHTTPTransport(),
             sleep=fake_time.sleep,
             clock=fake_time.clock,
             wall_clock=fake_time.wall,

@@ -1,0 +1,116 @@
+"""The wire under the Clarify session: httpx's client interface, aiohttp's connections.
+
+A sync sends a bulk request for every hundred rows, and httpx's own transport (httpcore, h11
+and anyio, all pure Python) cost more CPU per request than the rest of the client together;
+aiohttp parses HTTP and keeps its pool in C. The session keeps httpx's client, requests,
+responses and errors, so retries, mocks and callers stay as they are: this transport only
+changes how the bytes travel.
+
+Its errors are httpx's, mapped so that the retry's "never sent" stays exact: only a failure to
+get a connection (refused, unresolvable, TLS, proxy, timed out) reads as ``ConnectError`` or
+``ConnectTimeout``; anything after that may have reached Clarify. As with httpx's transport,
+answers are read whole and decoded by httpx, cookies are httpx's, the trusted certificates
+are ``httpx.create_ssl_context()``'s, and proxies come from ``HTTP(S)_PROXY``/``NO_PROXY``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+
+import aiohttp
+import httpx
+
+KEEPALIVE_EXPIRY_S = 5.0
+"""How long an idle connection stays pooled: httpx's default."""
+
+_NOT_FORWARDED = frozenset({"connection"})
+"""Request headers aiohttp sets for itself: keep-alive is its pool's business."""
+
+_ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
+    (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),
+    (aiohttp.ClientConnectorError, httpx.ConnectError),
+    (aiohttp.ClientHttpProxyError, httpx.ProxyError),
+    (aiohttp.InvalidURL, httpx.UnsupportedProtocol),
+    (asyncio.TimeoutError, httpx.ReadTimeout),
+    (aiohttp.ServerDisconnectedError, httpx.RemoteProtocolError),
+    (aiohttp.ClientConnectionError, httpx.ReadError),
+    (aiohttp.ClientError, httpx.RemoteProtocolError),
+)
+"""aiohttp's failures as httpx's, first match wins; all but the first two may follow a send."""
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """An httpx transport that sends through one aiohttp session; close it with the client."""
+
+    def __init__(self, *, max_connections: int) -> None:
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        headers = [(k, v) for k, v in request.headers.multi_items() if k not in _NOT_FORWARDED]
+        body = await request.aread()
+        try:
+            async with self._client().request(
+                request.method,
+                str(request.url),
+                headers=headers,
+                data=body or None,
+                allow_redirects=False,
+                timeout=_timeout(**request.extensions.get("timeout", {})),
+            ) as answer:
+                content = await answer.read()
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise _as_httpx(error, request) from error
+        reason = (answer.reason or "").encode()
+        return httpx.Response(
+            answer.status,
+            headers=answer.raw_headers,
+            stream=httpx.ByteStream(content),
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
+        )
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        """The session, made on first use: aiohttp binds it to the running event loop."""
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                limit=self._max_connections,
+                keepalive_timeout=KEEPALIVE_EXPIRY_S,
+                ssl=httpx.create_ssl_context(),
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                trust_env=True,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                auto_decompress=False,
+                skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
+            )
+        return self._session
+
+
+@functools.lru_cache(maxsize=8)
+def _timeout(
+    connect: float | None = None,
+    read: float | None = None,
+    write: float | None = None,
+    pool: float | None = None,
+) -> aiohttp.ClientTimeout:
+    """httpx's timeouts in aiohttp's terms.
+
+    Getting a connection (a pooled one or a new one) gets ``pool``, opening one ``connect``, and
+    the wait between bytes of the answer ``read``. aiohttp has no write timeout, so the whole
+    exchange gets ``pool + write + read``: a send that stalls still ends.
+    """
+    parts = (pool, write, read)
+    total = None if None in parts else sum(p for p in parts if p is not None)
+    return aiohttp.ClientTimeout(total=total, connect=pool, sock_connect=connect, sock_read=read)
+
+
+def _as_httpx(error: BaseException, request: httpx.Request) -> httpx.TransportError:
+    kind = next(mapped for source, mapped in _ERRORS if isinstance(error, source))
+    return kind(str(error) or type(error).__name__, request=request)

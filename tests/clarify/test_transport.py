@@ -181,15 +181,25 @@ async def test_an_answer_that_never_comes_times_out_as_a_read() -> None:
 
 
 async def test_a_proxy_in_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("NO_PROXY", "no_proxy"):
+    for name in ("NO_PROXY", "no_proxy", "http_proxy"):
         monkeypatch.delenv(name, raising=False)
     async with scripted(lambda _: answer()) as proxy:
-        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.setenv("HTTP_PROXY", proxy.url.replace("//", "//clerk:s3cret@"))
         async with client("http://api.clarify.invalid/v1") as http:
             (await http.get("/schemas")).raise_for_status()
-    assert [r.request_line for r in proxy.received] == [
-        "GET http://api.clarify.invalid/v1/schemas HTTP/1.1"
-    ]
+    (got,) = proxy.received
+    assert got.request_line == "GET http://api.clarify.invalid/v1/schemas HTTP/1.1"
+    assert got.values("proxy-authorization") == ["Basic Y2xlcms6czNjcmV0"]  # clerk:s3cret
+
+
+async def test_a_host_in_no_proxy_is_reached_directly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("http_proxy", raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    async with scripted(lambda _: answer()) as server, client(server.url) as http:
+        (await http.get("/schemas")).raise_for_status()
+    assert [r.request_line for r in server.received] == ["GET /schemas HTTP/1.1"]
 
 
 @pytest.mark.parametrize(

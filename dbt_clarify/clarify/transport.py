@@ -54,6 +54,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         headers = [(k, v) for k, v in request.headers.multi_items() if k not in _NOT_FORWARDED]
         body = await request.aread()
         proxy = self._proxy(request.url)
+        failure: httpx.TransportError | None = None
         try:
             async with self._client().request(
                 request.method,
@@ -66,7 +67,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             ) as answer:
                 content = await answer.read()
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-            raise _as_httpx(error, request) from error
+            failure = _as_httpx(error, request)
+        if failure is not None:
+            # Raised outside the handler, so that aiohttp's error is not kept as its context:
+            # that error holds the request's headers, the API key among them, in its repr.
+            raise failure
         reason = (answer.reason or "").encode()
         return httpx.Response(
             answer.status,
@@ -128,7 +133,7 @@ def _timeout(
 
 def _as_httpx(error: BaseException, request: httpx.Request) -> httpx.TransportError:
     kind = next(mapped for source, mapped in _ERRORS if isinstance(error, source))
-    return kind(str(error) or type(error).__name__, request=request)
+    return kind(f"{type(error).__name__}: {error}".rstrip(": "), request=request)
 
 
 def _environment_proxy(scheme: str, host: str) -> str | None:

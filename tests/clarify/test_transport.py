@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import traceback
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -171,6 +172,20 @@ async def test_a_connection_dropped_after_the_request_may_have_been_applied() ->
     assert len(server.received) == 1
     assert isinstance(dropped.value, TRANSIENT_ERRORS)
     assert not isinstance(dropped.value, NOT_SENT_ERRORS)
+
+
+async def test_a_malformed_answer_may_have_been_applied_and_its_error_keeps_the_key_out() -> None:
+    async with scripted(lambda _: b"NOT HTTP\r\n\r\n") as server, client(server.url) as http:
+        with pytest.raises(httpx.TransportError) as malformed:
+            await http.post("/objects/person/records", json={})
+    assert isinstance(malformed.value, TRANSIENT_ERRORS)
+    assert not isinstance(malformed.value, NOT_SENT_ERRORS)
+    printed = "".join(traceback.format_exception(malformed.value))  # what --debug prints
+    assert "ClientResponseError: 400" in printed
+    # aiohttp's error, whose repr shows the request's headers, is not kept with it.
+    assert malformed.value.__cause__ is None
+    assert malformed.value.__context__ is None
+    assert "api-key k" not in printed
 
 
 async def test_an_answer_that_never_comes_times_out_as_a_read() -> None:

@@ -180,22 +180,19 @@ WIDE_SORT = (
 """A sort that runs out of a DuckDB memory limit of a few megabytes."""
 SETTINGS = ("memory_limit", "threads", "checkpoint_threshold")
 """The DuckDB settings a sync chooses unless the profile does (see ``duckdb_limits``)."""
+SETTINGS_QUERY = "select name, value from duckdb_settings() where name in ({})".format(
+    ", ".join(f"'{name}'" for name in SETTINGS)
+)
 
 
 def _duckdb_settings(warehouse: Warehouse) -> dict[str, str]:
-    names = ", ".join(f"'{name}'" for name in SETTINGS)
-    rows = warehouse.query(f"select name, value from duckdb_settings() where name in ({names})")
-    return dict(rows)
+    return dict(warehouse.query(SETTINGS_QUERY))
 
 
 def _duckdb_default_settings() -> dict[str, str]:
     import duckdb
 
-    names = ", ".join(f"'{name}'" for name in SETTINGS)
-    rows = duckdb.connect().execute(
-        f"select name, value from duckdb_settings() where name in ({names})"
-    )
-    return dict(rows.fetchall())
+    return dict(duckdb.connect().execute(SETTINGS_QUERY).fetchall())
 
 
 def as_duckdb_shows(name: str, value: str) -> str:

@@ -33,7 +33,11 @@ class SyncOptions:
     above win over its own)."""
     fail_fast: bool = False
     read_batch_rows: int = 2000
-    """Rows fetched from the warehouse and sent per checkpoint."""
+    """Rows fetched from the warehouse and sent at a time."""
+    checkpoint_rows: int = 4000
+    """Rows settled between checkpoints, in whole read batches. Each checkpoint costs the
+    warehouse a transaction and a watermark; a sync stopped between two sends the rows since
+    the last one again, as updates."""
     run_result_path: Path | None = None
     """Where to write the run result; default ``<dbt target path>/clarify_run_results.json``."""
     extra_env: dict[str, str] = field(default_factory=dict)

@@ -30,7 +30,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal, Protocol
@@ -378,20 +378,32 @@ class ModelSync:
 
         While a batch's requests are out, the next batch is read and sent too, and the first
         one's checkpoint is written while Clarify answers the second: the warehouse and Clarify
-        work at once. Checkpoints still go in read order. With ``fail_fast`` a batch goes only
-        once the last one is settled, so the sync stops before sending anything more.
+        work at once. A checkpoint covers the batches settled since the last one, once they hold
+        ``checkpoint_rows``: each checkpoint has a cost of its own in the warehouse. Checkpoints
+        still go in read order. With ``fail_fast`` a batch goes only once the last one is
+        checkpointed, so the sync stops before sending anything more.
         """
-        read_batch_rows = self.options.read_batch_rows
-        rows = await self.off_loop(read_changed_rows, self.warehouse, selection, read_batch_rows)
+        options = self.options
+        rows = await self.off_loop(
+            read_changed_rows, self.warehouse, selection, options.read_batch_rows
+        )
         builder = RecordBuilder(model.spec, schema, rows.columns)
         schema_hash = schema.fingerprint()
-        ahead = 0 if self.options.fail_fast else 1
+        ahead = 0 if options.fail_fast else 1
         in_flight: deque[tuple[list[ChangedRow], asyncio.Future[list[LedgerEntry]]]] = deque()
+        unsaved = _UnsavedBatches()
+
+        async def checkpoint() -> None:
+            if unsaved.last_row is not None:
+                await self.off_loop(self._checkpoint, model, unsaved.last_row, unsaved.entries)
+                self.reporter.rows_done(model.node.name, unsaved.rows)
+                unsaved.clear()
 
         async def settle_oldest() -> None:
             oldest, sent = in_flight.popleft()
-            await self.off_loop(self._checkpoint, model, oldest, await sent)
-            self.reporter.rows_done(model.node.name, len(oldest))
+            unsaved.add(oldest, await sent)
+            if options.fail_fast or unsaved.rows >= options.checkpoint_rows:
+                await checkpoint()
 
         batches = iter(rows)
         batch: list[ChangedRow]
@@ -402,12 +414,14 @@ class ModelSync:
                 in_flight.append((batch, asyncio.ensure_future(sending)))
                 while len(in_flight) > ahead:
                     await settle_oldest()
-                    if self.options.fail_fast and (result.rejected or result.failed):
+                    if options.fail_fast and (result.rejected or result.failed):
                         return False
             while in_flight:
                 await settle_oldest()
+            await checkpoint()
         finally:
-            for _, sent in in_flight:  # only when stopped by an error: its batch goes again
+            # Only when stopped by an error: the batches not checkpointed go again next run.
+            for _, sent in in_flight:
                 sent.cancel()
             await asyncio.gather(*(sent for _, sent in in_flight), return_exceptions=True)
             await self.off_loop(rows.close)
@@ -444,17 +458,16 @@ class ModelSync:
         )
 
     def _checkpoint(
-        self, model: SyncModel, batch: Sequence[ChangedRow], entries: Sequence[LedgerEntry]
+        self, model: SyncModel, last_row: ChangedRow, entries: Sequence[LedgerEntry]
     ) -> None:
-        """Record what happened to each row of the batch, then move the watermark past it."""
+        """Record what happened to each row settled, then move the watermark past the last."""
         node = model.node
         with self.state.transaction():
             self.state.record_rows(node.unique_id, self.run_id, entries)
-            if model.cursor_column and batch:
-                last = batch[-1]
+            if model.cursor_column:
                 self.state.save_watermark(
                     node.unique_id,
-                    Watermark(last.cursor_value, last.key_value, model.spec.mapping_hash()),
+                    Watermark(last_row.cursor_value, last_row.key_value, model.spec.mapping_hash()),
                     model.cursor_type,
                 )
 
@@ -574,6 +587,23 @@ class ModelSync:
             if company_id:
                 record.attributes["company_id"] = company_id
         return links.unavailable
+
+
+@dataclass
+class _UnsavedBatches:
+    """The batches a sync has settled since its last checkpoint: what the next one writes."""
+
+    rows: int = 0
+    entries: list[LedgerEntry] = field(default_factory=list)
+    last_row: ChangedRow | None = None
+
+    def add(self, batch: list[ChangedRow], entries: list[LedgerEntry]) -> None:
+        self.rows += len(batch)
+        self.entries += entries
+        self.last_row = batch[-1]
+
+    def clear(self) -> None:
+        self.rows, self.entries, self.last_row = 0, [], None
 
 
 def _unlinked(record: BuiltRecord) -> bool:

@@ -89,6 +89,7 @@ def test_the_next_batch_is_out_during_a_checkpoint_and_a_crash_there_loses_nothi
     options: dict[str, Any] = {
         "project_dir": str(dbt_env.project_dir),
         "read_batch_rows": batch,
+        "checkpoint_rows": batch,
         "concurrency": 32,
     }
     # Each answer takes a while, as over a network, so the second batch's request is surely out
@@ -146,6 +147,7 @@ def test_the_event_loop_goes_on_while_a_checkpoint_is_written(
         project_dir=str(dbt_env.project_dir),
         select=["clarify_people"],
         read_batch_rows=100,
+        checkpoint_rows=100,
         reporter=keeper,
     )
 
@@ -184,3 +186,73 @@ def test_a_sync_freezes_dbts_objects_while_it_runs_and_hands_them_back(
     assert len(watcher.frozen) == 2
     assert min(watcher.frozen) > 10_000  # dbt's manifest and adapter alone hold more
     assert gc.get_freeze_count() == 0
+
+
+class RowsDone(SilentReporter):
+    """A reporter that keeps the rows each checkpoint reported, per model."""
+
+    def __init__(self) -> None:
+        self.done: dict[str, list[int]] = {}
+
+    def rows_done(self, model: str, rows: int) -> None:
+        self.done.setdefault(model, []).append(rows)
+
+
+def _checkpoint_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The ledger entries each checkpoint writes, in order, recorded as the sync runs."""
+    sizes: list[int] = []
+    record_rows = StateStore.record_rows
+
+    def recording(self: StateStore, model_id: str, run_id: str, entries: Any) -> None:
+        sizes.append(len(entries))
+        record_rows(self, model_id, run_id, entries)
+
+    monkeypatch.setattr(StateStore, "record_rows", recording)
+    return sizes
+
+
+def test_a_checkpoint_saves_the_batches_settled_once_they_hold_checkpoint_rows(
+    dbt_env: DbtEnv, clarify_env: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sizes = _checkpoint_sizes(monkeypatch)
+    reporter = RowsDone()
+    result = dbt_clarify.sync(
+        project_dir=str(dbt_env.project_dir),
+        select=["clarify_people"],
+        read_batch_rows=50,
+        checkpoint_rows=120,
+        reporter=reporter,
+    )
+
+    (people,) = result.models
+    # Three batches of 50 reach 120 rows; the rows left after the last full group go at the end.
+    whole, rest = divmod(people.read, 150)
+    assert sizes == [150] * whole + ([rest] if rest else [])
+    assert reporter.done == {"clarify_people": sizes}
+    again = dbt_clarify.sync(project_dir=str(dbt_env.project_dir), select=["clarify_people"])
+    assert (again.models[0].created, again.models[0].updated) == (0, 0)
+
+
+def test_fail_fast_checkpoints_every_batch_and_stops_after_the_first_with_rejections(
+    dbt_env: DbtEnv, clarify_env: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sizes = _checkpoint_sizes(monkeypatch)
+    options: dict[str, Any] = {
+        "project_dir": str(dbt_env.project_dir),
+        "select": ["clarify_people"],
+        "read_batch_rows": 50,
+    }
+    stopped = dbt_clarify.sync(**options, fail_fast=True)
+
+    (people,) = stopped.models
+    assert people.rejected > 0
+    # Nothing sent is left unsaved: each batch sent was checkpointed before the next one went.
+    assert sizes == [50] * (people.read // 50)
+    assert people.read < 300
+    sent = len(clarify_env.records("person"))
+    assert sent == people.created
+
+    rest = dbt_clarify.sync(**options)
+    # The rows the stopped run settled are not sent again: only the rest are.
+    assert rest.models[0].updated == 0
+    assert sent + rest.models[0].created == len(clarify_env.records("person"))

@@ -184,7 +184,7 @@ def test_kill_9_at_random_moments_then_rerun_holds_exactly_the_model(load_cli: S
         add_custom_field(emulator, "person", "lifecycle_stage", LIFECYCLE_FIELD)
         forget_sync_state(load_cli.dbt_env)
         if trial < 3:
-            _kill_during_checkpoint(load_cli, checkpoints=1 + trial * 3)
+            _kill_during_checkpoint(load_cli, checkpoints=1 + trial * 2)
             killed = True
         else:
             killed = _kill_while_sending(load_cli, rng.uniform(0.0, 5.0))

@@ -120,7 +120,8 @@ def test_rows_sharing_one_updated_at_across_a_batch_boundary_all_land(sync_cli: 
             "timestamp '2031-05-05 05:05:05')",
             [email],
         )
-    run = sync_cli.run("--select", "clarify_people", "--batch-size", "2", "--read-batch-rows", "2")
+    small = ("--batch-size", "2", "--read-batch-rows", "2", "--checkpoint-rows", "2")
+    run = sync_cli.run("--select", "clarify_people", *small)
     assert run.exit_code == 0, run.stderr
     assert set(_by_email(sync_cli.emulator)) == set(emails)
 
@@ -131,9 +132,7 @@ def test_rows_sharing_one_updated_at_across_a_batch_boundary_all_land(sync_cli: 
             "timestamp '2031-05-05 05:05:05')",
             [email],
         )
-    again = sync_cli.run(
-        "--select", "clarify_people", "--batch-size", "2", "--read-batch-rows", "2"
-    )
+    again = sync_cli.run("--select", "clarify_people", *small)
     people = again.model("clarify_people")
     # The earlier seven are read again only to link them (globex.io is not in Clarify): unsent.
     assert (people["created"], people["updated"], people["unchanged"]) == (2, 0, 7)

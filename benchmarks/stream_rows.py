@@ -271,7 +271,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--warehouse", choices=["duckdb", "postgres", "both"], default="both")
     parser.add_argument(
-        "--read-batch-rows", type=int, default=2000, help="rows per fetch (the sync's default)"
+        "--read-batch-rows", type=int, default=1000, help="rows per fetch (the sync's default)"
     )
     parser.add_argument(
         "--full-refresh", action="store_true", help="read without the ledger filter"

@@ -40,7 +40,7 @@ def run_options(func: F) -> F:
         click.option(
             "--read-batch-rows",
             type=click.IntRange(1),
-            default=2000,
+            default=1000,
             show_default=True,
             help="Rows read from the warehouse at a time.",
         ),

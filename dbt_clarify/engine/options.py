@@ -32,7 +32,7 @@ class SyncOptions:
     """Timeouts, retries and pacing of the Clarify client (``batch_size`` and ``concurrency``
     above win over its own)."""
     fail_fast: bool = False
-    read_batch_rows: int = 2000
+    read_batch_rows: int = 1000
     """Rows fetched from the warehouse and sent at a time."""
     checkpoint_rows: int = 4000
     """Rows settled between checkpoints, in whole read batches. Each checkpoint costs the

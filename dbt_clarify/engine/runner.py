@@ -77,6 +77,10 @@ IssueStatus = Literal["rejected", "failed"]
 CLARIFY_TAG = "clarify"
 SUPERSEDED = "superseded by a later row with the same key in this model"
 REJECTED_RETRY_LIMIT = 3
+BATCHES_AHEAD = 2
+"""Read batches sent beyond the oldest one not yet settled. While a checkpoint and the next read
+run on the warehouse thread, these are what Clarify works on: with one, a lifted sync ran dry
+and went 10-20% slower (benchmarks/README.md)."""
 """Attempts a rejected row gets while neither it, its mapping nor Clarify's schema changes."""
 
 
@@ -376,12 +380,12 @@ class ModelSync:
     ) -> bool:
         """Read, send and checkpoint the selected rows; whether every one was read.
 
-        While a batch's requests are out, the next batch is read and sent too, and the first
-        one's checkpoint is written while Clarify answers the second: the warehouse and Clarify
-        work at once. A checkpoint covers the batches settled since the last one, once they hold
-        ``checkpoint_rows``: each checkpoint has a cost of its own in the warehouse. Checkpoints
-        still go in read order. With ``fail_fast`` a batch goes only once the last one is
-        checkpointed, so the sync stops before sending anything more.
+        While a batch's requests are out, the next ``BATCHES_AHEAD`` batches are read and sent
+        too, and the first one's checkpoint is written while Clarify answers the others: the
+        warehouse and Clarify work at once. A checkpoint covers the batches settled since the
+        last one, once they hold ``checkpoint_rows``: each checkpoint has a cost of its own in
+        the warehouse. Checkpoints still go in read order. With ``fail_fast`` a batch goes only
+        once the last one is checkpointed, so the sync stops before sending anything more.
         """
         options = self.options
         rows = await self.off_loop(
@@ -389,7 +393,7 @@ class ModelSync:
         )
         builder = RecordBuilder(model.spec, schema, rows.columns)
         schema_hash = schema.fingerprint()
-        ahead = 0 if options.fail_fast else 1
+        ahead = 0 if options.fail_fast else BATCHES_AHEAD
         in_flight: deque[tuple[list[ChangedRow], asyncio.Future[list[LedgerEntry]]]] = deque()
         unsaved = _UnsavedBatches()
 

@@ -8,7 +8,7 @@ small memory limit and one thread, and DuckDB spills what does not fit to its te
 directory. A read too wide to sort within the limit is started again without it, so a model
 never fails to sync for the sake of memory.
 
-A sync also commits a checkpoint of its per-row ledger every read batch, and DuckDB folds its
+A sync also commits a checkpoint of its per-row ledger every few thousand rows, and DuckDB folds its
 write-ahead log into the database file whenever the log passes ``checkpoint_threshold`` (16 MB by
 default). The folds cost more as the ledger grows, about half a second of CPU apiece towards a
 million rows, so the sync's connection lets the log grow to 56 MB first: writing a million

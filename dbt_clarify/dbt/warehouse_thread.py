@@ -1,6 +1,6 @@
 """One thread for a sync's warehouse calls, so that the event loop goes on sending meanwhile.
 
-A checkpoint (a batch's ledger rows, its watermark, a commit) or the read of the next batch
+A checkpoint (its ledger rows, the watermark, a commit) or the read of the next batch
 takes tens of milliseconds, more on a warehouse across a network. On the event loop it would
 hold back every answer and request due meanwhile; here they go on. dbt keeps one connection per
 thread, so a sync opens its connection on this thread and makes every warehouse call there:

@@ -4,7 +4,7 @@ Order of work, so that a mistake costs nothing:
 1. read the dbt project and the selection, parse every selected model's block;
 2. check every block against Clarify's schema and the model's real columns;
 3. only then, model by model (companies before the people linked to them), stream the rows past
-   the watermark, build records, upsert them, and checkpoint the watermark after each batch.
+   the watermark, build records, upsert them, and checkpoint the watermark every few batches.
 
 Requests go out from the event loop; every warehouse call, from opening the connection on,
 runs on one thread of its own (``WarehouseThread``), so that neither holds the other up.
@@ -77,11 +77,11 @@ IssueStatus = Literal["rejected", "failed"]
 CLARIFY_TAG = "clarify"
 SUPERSEDED = "superseded by a later row with the same key in this model"
 REJECTED_RETRY_LIMIT = 3
+"""Attempts a rejected row gets while neither it, its mapping nor Clarify's schema changes."""
 BATCHES_AHEAD = 2
 """Read batches sent beyond the oldest one not yet settled. While a checkpoint and the next read
 run on the warehouse thread, these are what Clarify works on: with one, a lifted sync ran dry
 and went 10-20% slower (benchmarks/README.md)."""
-"""Attempts a rejected row gets while neither it, its mapping nor Clarify's schema changes."""
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ class StateStore:
             self._ensured = True
 
     def transaction(self) -> AbstractContextManager[None]:
-        """Writes made in the block land together: a batch's ledger rows and its watermark."""
+        """Writes made in the block land together: a checkpoint's ledger rows and its watermark."""
         self.ensure()  # outside: a rolled-back block must not take the tables with it
         return self._warehouse.transaction("writing sync state")
 

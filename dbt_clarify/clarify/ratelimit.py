@@ -6,16 +6,11 @@ requests are spaced evenly at a little under the limit, with a burst allowance w
 so that no 60 s window can hold more than the limit. The server's ``X-RateLimit-*`` headers are
 the second line of defence: when ``Remaining`` runs low (someone else shares the quota), the
 endpoint pauses until ``Reset``.
-
-Requests that have to wait are released on a shared clock grid (``WAKE_GRID_S``) instead of one
-at a time: never before their slot, so the rate is the same, but the process wakes once for
-several requests instead of once for each, and a wake-up of a sleeping process costs CPU.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections.abc import Mapping
 
@@ -33,8 +28,6 @@ batches to checkpoint; the burst lets it make up that time instead of losing it.
 LOW_WATER_SHARE = 0.01
 """Pause an endpoint when the server reports fewer remaining requests than this share."""
 MAX_PAUSE_S = 60.0
-WAKE_GRID_S = 0.1
-"""Waiting requests wake at multiples of this on the clock: five at a time at 50 a second."""
 
 
 def _number(headers: Mapping[str, str], name: str) -> float | None:
@@ -42,12 +35,6 @@ def _number(headers: Mapping[str, str], name: str) -> float | None:
         return float(headers[name])
     except (KeyError, TypeError, ValueError):
         return None
-
-
-def _on_grid(moment: float) -> float:
-    """The first multiple of ``WAKE_GRID_S`` at or after ``moment`` (a hair's float error
-    below a multiple counts as on it)."""
-    return math.ceil(moment / WAKE_GRID_S - 1e-9) * WAKE_GRID_S
 
 
 class EndpointPacer:
@@ -70,7 +57,7 @@ class EndpointPacer:
         send_at = max(now, arrival - self._tolerance_s, self.paused_until)
         self._theoretical_arrival = arrival + self.interval_s
         if send_at > now:
-            await self._sleep(_on_grid(send_at) - now)
+            await self._sleep(send_at - now)
         # A pause announced while this request waited still applies to it.
         while (remaining := self.paused_until - self._clock()) > 0:
             await self._sleep(remaining)

@@ -113,6 +113,45 @@ def test_the_next_batch_is_out_during_a_checkpoint_and_a_crash_there_loses_nothi
     assert people.created + people.updated == len(emails)
 
 
+def test_two_batches_beyond_the_one_being_checkpointed_are_out_to_clarify(
+    dbt_env: DbtEnv, clarify_env: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the first batch's checkpoint is written, the second and third batches are sent,
+    and the fourth is not read yet: Clarify has work while the warehouse writes."""
+    batch = 40
+    record_rows = StateStore.record_rows
+    landed_at_first_checkpoint: list[int] = []
+
+    def checkpoint_counting_people(self: StateStore, *args: Any, **kwargs: Any) -> None:
+        if not landed_at_first_checkpoint:
+            # Wait for the batches in flight to land: the count stops growing.
+            count, deadline = -1, time.monotonic() + 10
+            while time.monotonic() < deadline:
+                time.sleep(0.5)
+                now = len(clarify_env.records("person"))
+                if now == count:
+                    break
+                count = now
+            landed_at_first_checkpoint.append(count)
+        record_rows(self, *args, **kwargs)
+
+    monkeypatch.setattr(StateStore, "record_rows", checkpoint_counting_people)
+    dbt_clarify.sync(
+        project_dir=str(dbt_env.project_dir),
+        select=["clarify_people"],
+        read_batch_rows=batch,
+        checkpoint_rows=batch,
+        concurrency=32,  # every batch's company lookups at once, none queued behind another's
+    )
+
+    # The first three batches hold 120 rows, some of them rejected or superseded: more people
+    # than two batches could hold, and no more than three.
+    (landed,) = landed_at_first_checkpoint
+    assert 2 * batch < landed <= 3 * batch
+    emails = [e for r in clarify_env.records("person") for e in r["email_addresses"]["items"]]
+    assert sorted(emails) == sorted(expected_people())
+
+
 class LoopKeeper(SilentReporter):
     """A reporter that keeps the event loop the sync reports from."""
 

@@ -1,8 +1,8 @@
 """What a sync's checkpoints cost in the warehouse: the per-row ledger write, on DuckDB.
 
-Every row a sync settles gets a ledger row, written in checkpoints of one read batch (2,000
-rows) each: rendered by the dbt package's ``write_ledger_rows`` macro and run in one
-transaction. This writes ``--rows`` synced rows that way twice through ``StateStore``, as a
+Every row a sync settles gets a ledger row, written in checkpoints of the sync's default size
+(``CHECKPOINT_ROWS``) each: rendered by the dbt package's ``write_ledger_rows`` macro and run in
+one transaction. This writes ``--rows`` synced rows that way twice through ``StateStore``, as a
 first sync does (new keys: an insert) and as a re-sync does (known keys: a delete, then an
 insert), and prints the sync process's CPU per row for each, rendering and DuckDB included.
 
@@ -23,9 +23,9 @@ from pathlib import Path
 from whole_sync import RESULTS, ScratchProject, commit
 
 from dbt_clarify.dbt import DbtProject, ProjectOptions
+from dbt_clarify.engine.options import CHECKPOINT_ROWS
 from dbt_clarify.state import LedgerEntry, StateStore
 
-CHECKPOINT_ROWS = 2000
 MODEL_ID = "model.integration_tests.clarify_load_people"
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from dbt_clarify.dbt import DbtProject, ProjectOptions
+from dbt_clarify.engine.options import READ_BATCH_ROWS
 from dbt_clarify.engine.reader import LedgerFilter, RowSelection, read_changed_rows
 from dbt_clarify.state import StateStore, default_state_schema
 
@@ -271,7 +272,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--warehouse", choices=["duckdb", "postgres", "both"], default="both")
     parser.add_argument(
-        "--read-batch-rows", type=int, default=1000, help="rows per fetch (the sync's default)"
+        "--read-batch-rows",
+        type=int,
+        default=READ_BATCH_ROWS,
+        help="rows per fetch (the sync's default)",
     )
     parser.add_argument(
         "--full-refresh", action="store_true", help="read without the ledger filter"

@@ -15,6 +15,7 @@ from dbt_clarify.cli.options import (
     split_selection,
 )
 from dbt_clarify.cli.scope import state_schema_option
+from dbt_clarify.engine.options import CHECKPOINT_ROWS, READ_BATCH_ROWS
 
 if TYPE_CHECKING:
     from dbt_clarify.engine.options import SyncOptions
@@ -40,14 +41,14 @@ def run_options(func: F) -> F:
         click.option(
             "--read-batch-rows",
             type=click.IntRange(1),
-            default=1000,
+            default=READ_BATCH_ROWS,
             show_default=True,
             help="Rows read from the warehouse at a time.",
         ),
         click.option(
             "--checkpoint-rows",
             type=click.IntRange(1),
-            default=4000,
+            default=CHECKPOINT_ROWS,
             show_default=True,
             help="Rows sent between two saves of the sync state (whole read batches).",
         ),

@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dbt_clarify.clarify import ClientOptions
-from dbt_clarify.settings import ClarifySettings
+if TYPE_CHECKING:  # the CLI reads the defaults below without loading the client
+    from dbt_clarify.clarify import ClientOptions
+    from dbt_clarify.settings import ClarifySettings
+
+READ_BATCH_ROWS = 1000
+"""Rows fetched from the warehouse and sent at a time, unless asked otherwise."""
+CHECKPOINT_ROWS = 4000
+"""Rows settled between checkpoints, unless asked otherwise."""
 
 
 @dataclass(frozen=True)
@@ -32,9 +39,9 @@ class SyncOptions:
     """Timeouts, retries and pacing of the Clarify client (``batch_size`` and ``concurrency``
     above win over its own)."""
     fail_fast: bool = False
-    read_batch_rows: int = 1000
+    read_batch_rows: int = READ_BATCH_ROWS
     """Rows fetched from the warehouse and sent at a time."""
-    checkpoint_rows: int = 4000
+    checkpoint_rows: int = CHECKPOINT_ROWS
     """Rows settled between checkpoints, in whole read batches. Each checkpoint costs the
     warehouse a transaction and a watermark; a sync stopped between two sends the rows since
     the last one again, as updates."""

@@ -13,7 +13,7 @@
 
     python benchmarks/paced_cost.py                      # 20,000 people; needs valgrind
     python benchmarks/paced_cost.py --skip-instructions  # the bursts alone, in seconds
-    python benchmarks/paced_cost.py --people 1000000 --lifted-only  # about 45 minutes
+    python benchmarks/paced_cost.py --people 1000000 --lifted-only  # about 30 minutes
 """
 
 from __future__ import annotations

@@ -44,6 +44,7 @@ from whole_sync import (
     Setup,
     clarify_env,
     commit,
+    companies_of,
     create_fields,
     emulator,
     load_vars,
@@ -58,6 +59,9 @@ SETUP = Setup(
     concurrency=8,
 )
 TOTALS = re.compile(r"^totals: (\d+)$", re.MULTILINE)
+BURSTS = ((200, 1500), (1000, 400))
+"""Documents per burst, and bursts per timing: about 0.4 and 2 ms of work a burst here."""
+SLEEPS_S = (0.0, 0.005, 0.02)
 
 
 @dataclass(frozen=True)
@@ -73,8 +77,8 @@ def counted_sync(
     project: ScratchProject, request: SyncRequest, env: dict[str, str], what: str
 ) -> CountedSync:
     """One sync under callgrind: the instructions it executed, and what it did."""
-    out = Path(request.run_result).with_name(f"callgrind_{request.state_schema}_{what}.out")
     run_result = Path(request.run_result)
+    out = run_result.with_name(f"callgrind_{request.state_schema}_{what}.out")
     run_result.unlink(missing_ok=True)
     completed = subprocess.run(
         [
@@ -129,7 +133,7 @@ def count_first_and_noop(
         env = clarify_env(project, target, key)
         first = counted_sync(project, request, env, "first")
         noop = counted_sync(project, request, env, "no-op")
-    expected = people + max(people // 40, 1)
+    expected = people + companies_of(people)
     if first.created != expected or noop.rows_read:
         raise SystemExit(
             f"{state}: the first sync created {first.created} of {expected} records and the"
@@ -188,11 +192,6 @@ def cpu_ms_per_burst(documents: int, sleep_s: float, bursts: int) -> float:
         if sleep_s:
             time.sleep(sleep_s)
     return (time.process_time() - started) / bursts * 1e3
-
-
-BURSTS = ((200, 1500), (1000, 400))
-"""Documents per burst, and bursts per timing: about 0.4 and 2 ms of work a burst here."""
-SLEEPS_S = (0.0, 0.005, 0.02)
 
 
 def time_bursts(rounds: int) -> dict[int, dict[float, list[float]]]:

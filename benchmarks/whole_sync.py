@@ -149,6 +149,11 @@ class ScratchProject:
         self.dbt("run", "--select", SELECT, "--vars", load_vars(people, version, changed_every))
 
 
+def companies_of(people: int) -> int:
+    """Companies in the load models for ``people`` people: one per 40, at least one."""
+    return max(people // 40, 1)
+
+
 def load_vars(people: int, version: int = 1, changed_every: int = 1) -> str:
     return json.dumps(
         {
@@ -262,7 +267,7 @@ def run_sync(
 def measure_size(
     project: ScratchProject, scratch: Path, people: int, setup: Setup, limited: bool
 ) -> SizeResult:
-    companies = max(people // 40, 1)
+    companies = companies_of(people)
     project.use_database(scratch / f"load_{people}.duckdb")
     project.build(people)
     key = secrets.token_urlsafe(16)

@@ -9,8 +9,8 @@ directory. A read too wide to sort within the limit is started again without it,
 never fails to sync for the sake of memory.
 
 A sync also commits a checkpoint of its per-row ledger every few thousand rows, and DuckDB folds
-its write-ahead log into the database file whenever the log passes ``checkpoint_threshold`` (16
-MB by default). The folds cost more as the ledger grows, about half a second of CPU apiece
+its write-ahead log into the database file whenever the log passes ``checkpoint_threshold``
+(16 MB by default). The folds cost more as the ledger grows, about half a second of CPU apiece
 towards a million rows, so the sync's connection lets the log grow to 56 MB first: writing a
 million ledger rows then costs a fifth less CPU (benchmarks/ledger_write.py). Commits are as
 durable (the log is written at each one); DuckDB folds it less often, and holds more of it in

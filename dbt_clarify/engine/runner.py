@@ -81,7 +81,7 @@ REJECTED_RETRY_LIMIT = 3
 BATCHES_AHEAD = 2
 """Read batches sent beyond the oldest one not yet settled. While a checkpoint and the next read
 run on the warehouse thread, these are what Clarify works on: with one, a lifted sync ran dry
-and went 10-20% slower (benchmarks/README.md)."""
+and went 10-20% slower (benchmarks/HISTORY.md, at dd7ed89)."""
 
 
 @dataclass(frozen=True)

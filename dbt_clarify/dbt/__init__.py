@@ -7,6 +7,7 @@ project does.
 
 from dbt_clarify.dbt.nodes import ColumnInfo, ModelNode
 from dbt_clarify.dbt.project import DbtProject, ProjectOptions
+from dbt_clarify.dbt.streams import PartedSort
 from dbt_clarify.dbt.warehouse import RowStream, Warehouse
 from dbt_clarify.dbt.warehouse_thread import WarehouseThread
 
@@ -14,6 +15,7 @@ __all__ = [
     "ColumnInfo",
     "DbtProject",
     "ModelNode",
+    "PartedSort",
     "ProjectOptions",
     "RowStream",
     "Warehouse",

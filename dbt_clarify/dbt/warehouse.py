@@ -18,7 +18,7 @@ from dbt_clarify.dbt.duckdb_limits import cap_duckdb, is_out_of_memory, uncap_du
 from dbt_clarify.dbt.macros import MacroRenderer
 from dbt_clarify.dbt.nodes import ColumnInfo, ModelNode
 from dbt_clarify.dbt.runner import one_line
-from dbt_clarify.dbt.streams import RowCursor, open_row_cursor
+from dbt_clarify.dbt.streams import PartedSort, RowCursor, open_row_cursor
 from dbt_clarify.errors import ConfigError, DbtClarifyError, WarehouseError
 
 T = TypeVar("T")
@@ -171,15 +171,23 @@ class Warehouse:
             _, cursor = connections.add_query(sql, auto_begin=False, abridge_sql_log=holds_rows)
         return [tuple(row) for row in cursor.fetchall()] if fetch else []
 
-    def stream(self, sql: str, batch_size: int) -> RowStream:
-        """The rows of a query of any size, fetched ``batch_size`` rows at a time."""
-        stream = self._within_duckdb_cap(lambda: self._start_stream(sql, batch_size))
+    def stream(self, sql: str, batch_size: int, parted: PartedSort | None = None) -> RowStream:
+        """The rows of a query of any size, fetched ``batch_size`` rows at a time.
+
+        ``parted``: the same query told apart, so that DuckDB can sort it in parts while the
+        sync caps its memory (uncapped, the whole sort fits as it is).
+        """
+        stream = self._within_duckdb_cap(
+            lambda: self._start_stream(
+                sql, batch_size, parted if "memory_limit" in self._duckdb_capped else None
+            )
+        )
         self._streams = [*(open_ for open_ in self._streams if not open_.closed), stream]
         return stream
 
-    def _start_stream(self, sql: str, batch_size: int) -> RowStream:
+    def _start_stream(self, sql: str, batch_size: int, parted: PartedSort | None) -> RowStream:
         with _warehouse_errors("starting a query"):
-            return RowStream(open_row_cursor(self._adapter, sql, batch_size), batch_size)
+            return RowStream(open_row_cursor(self._adapter, sql, batch_size, parted), batch_size)
 
     def _within_duckdb_cap(self, run: Callable[[], T]) -> T:
         """``run()``; run again without DuckDB's sync memory cap if it ran out of memory.

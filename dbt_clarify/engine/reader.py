@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from dbt_clarify.dbt import ModelNode, RowStream, Warehouse
+from dbt_clarify.dbt import ModelNode, PartedSort, RowStream, Warehouse
 from dbt_clarify.state import Watermark
 
 RowCount = Literal["candidates", "unchanged"]
 
 TRAILING_COLUMNS = 6
 """changed_rows appends _dbt_clarify_superseded, _cursor, _key, _hash, _relink and _known."""
+CURSOR_COLUMN = "_dbt_clarify_cursor"
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,9 @@ class RowSelection:
     salt: str
     ledger: LedgerFilter | None
 
-    def render(self, warehouse: Warehouse, *, count: RowCount | None = None) -> str:
+    def render(
+        self, warehouse: Warehouse, *, count: RowCount | None = None, ordered: bool = True
+    ) -> str:
         """The read's SQL; with ``count``, a query of one number instead (see changed_rows)."""
         sql = warehouse.render(
             "changed_rows",
@@ -145,17 +148,38 @@ class RowSelection:
             salt=self.salt,
             ledger=self.ledger.as_macro_argument() if self.ledger else None,
             count=count,
+            ordered=ordered,
         )
         if not isinstance(sql, str):
             raise TypeError("changed_rows must render one statement")
         return sql
+
+    def parted(self, warehouse: Warehouse) -> PartedSort | None:
+        """The read told apart for a warehouse that sorts it in parts of the cursor's range.
+
+        Not for a view: drawing the parts' bounds would run its query twice more.
+        """
+        if self.cursor is None or self.node.materialized == "view":
+            return None
+        order_by = warehouse.render("_changed_rows_order")
+        if not isinstance(order_by, str):
+            raise TypeError("_changed_rows_order must render one expression list")
+        return PartedSort(
+            unsorted_sql=self.render(warehouse, ordered=False),
+            order_by=order_by,
+            split_column=CURSOR_COLUMN,
+            split_values=f"select {self.cursor} from {self.node.relation_name}",
+        )
 
 
 def read_changed_rows(
     warehouse: Warehouse, selection: RowSelection, batch_size: int
 ) -> ChangedRows:
     """Stream the selected rows, ordered by (cursor, key as text), ``columns`` first."""
-    return ChangedRows(selection.columns, warehouse.stream(selection.render(warehouse), batch_size))
+    stream = warehouse.stream(
+        selection.render(warehouse), batch_size, parted=selection.parted(warehouse)
+    )
+    return ChangedRows(selection.columns, stream)
 
 
 def count_rows(warehouse: Warehouse, selection: RowSelection, count: RowCount) -> int:

@@ -24,18 +24,19 @@
 
     With `count`, the statement counts rows instead: 'candidates' the rows past the watermark
     (or of troubled keys) before the ledger filters them, which needs neither the hash nor the
-    joins; 'unchanged' the candidates the ledger filters out. -#}
+    joins; 'unchanged' the candidates the ledger filters out. With `ordered` false the rows come
+    unordered, for a reader that sorts them itself by _changed_rows_order. -#}
 {% macro changed_rows(relation, columns, cursor, key, cursor_type=none, watermark_cursor=none,
                       watermark_key=none, lookback_seconds=0, hash_columns=none, salt='',
-                      ledger=none, count=none) %}
+                      ledger=none, count=none, ordered=true) %}
   {{ return(adapter.dispatch('changed_rows', 'dbt_clarify')(
       relation, columns, cursor, key, cursor_type, watermark_cursor, watermark_key,
-      lookback_seconds, hash_columns, salt, ledger, count)) }}
+      lookback_seconds, hash_columns, salt, ledger, count, ordered)) }}
 {% endmacro %}
 
 {% macro default__changed_rows(relation, columns, cursor, key, cursor_type, watermark_cursor,
                                watermark_key, lookback_seconds, hash_columns, salt, ledger,
-                               count) %}
+                               count, ordered=true) %}
   {%- set key_text = dbt_clarify._key_text(key) -%}
   {%- set condition = dbt_clarify._past_watermark(
       cursor, key_text, cursor_type, watermark_cursor, watermark_key, lookback_seconds) -%}
@@ -175,14 +176,22 @@
     left join _dbt_clarify_ledger l on l.row_key = c._dbt_clarify_key
     where {{ wanted }}
     {%- endif %}
-    order by
-        case when c._dbt_clarify_cursor is null then 0 else 1 end,
-        c._dbt_clarify_cursor,
-        c._dbt_clarify_key
+    {%- if ordered %}
+    order by {{ dbt_clarify._changed_rows_order('c') }}
+    {%- endif %}
     {%- endif %}
     {%- endif %}
   {%- endset -%}
   {{ return(sql) }}
+{% endmacro %}
+
+
+{#- The order changed_rows returns its rows in, over its output columns (of `alias`, if given):
+    NULL cursors first, then by cursor, then by key as text. -#}
+{% macro _changed_rows_order(alias=none) %}
+  {%- set prefix = alias ~ '.' if alias else '' -%}
+  {{ return('case when ' ~ prefix ~ '_dbt_clarify_cursor is null then 0 else 1 end, '
+            ~ prefix ~ '_dbt_clarify_cursor, ' ~ prefix ~ '_dbt_clarify_key') }}
 {% endmacro %}
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 import pytest
 
-from dbt_clarify.dbt import DbtProject, ModelNode
+from dbt_clarify.dbt import DbtProject, ModelNode, streams
 from dbt_clarify.engine.reader import (
     ChangedRow,
     LedgerFilter,
@@ -46,6 +46,28 @@ _LOADED: dict[tuple[Path, str], tuple[DbtProject, ModelNode]] = {}
 def _forget_loaded_projects() -> Iterator[None]:
     yield
     _LOADED.clear()
+
+
+@pytest.fixture(autouse=True, params=["sorted whole", "sorted in parts"])
+def spool_sort(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every read both ways DuckDB may sort it: whole, or a part of the cursor's range at a time
+    (a part per row of the model, at most 64, so that ties and NULLs straddle the parts). Other
+    warehouses sort in the warehouse, and never in parts."""
+    if request.param == "sorted whole" or "dbt_env" not in request.fixturenames:
+        yield
+        return
+    parted = request.getfixturevalue("dbt_env").warehouse.target == "duckdb"
+    copies: list[str] = []
+    parted_copy = streams._parted_copy
+
+    def counted(*args: Any, **kwargs: Any) -> str:
+        copies.append(parted_copy(*args, **kwargs))
+        return copies[-1]
+
+    monkeypatch.setattr(streams, "PART_ROWS", 1)
+    monkeypatch.setattr(streams, "_parted_copy", counted)
+    yield
+    assert bool(copies) == parted
 
 
 def _loaded(dbt_env: DbtEnv, model: str) -> tuple[DbtProject, ModelNode]:

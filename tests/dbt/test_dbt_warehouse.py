@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from dbt_clarify.dbt import ColumnInfo, DbtProject, ModelNode, Warehouse, duckdb_limits
+from dbt_clarify.dbt import (
+    ColumnInfo,
+    DbtProject,
+    ModelNode,
+    PartedSort,
+    Warehouse,
+    duckdb_limits,
+    streams,
+)
 from dbt_clarify.dbt.duckdb_limits import SYNC_CHECKPOINT_THRESHOLD, SYNC_MEMORY_LIMIT
 from dbt_clarify.errors import ConfigError, ExitCode, WarehouseError
 from support.dbt_project import DbtEnv
@@ -336,6 +344,39 @@ def test_duckdb_rows_come_through_a_spool_file_that_is_gone_once_read(
         warehouse.stream(sql, 10).close()  # closed before it is read
         assert list(spools.iterdir()) == []
     assert rows == [(i, huge + i) for i in reversed(range(5000))]
+
+
+@pytest.mark.warehouses("duckdb")
+def test_a_large_duckdb_read_is_spooled_unsorted_a_part_at_a_time_and_read_back_in_order(
+    dbt_project: DbtProject, spools: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    huge = 2**100 + 1
+    table = qualified(dbt_project, "parted_rows")
+    order_by = "case when c is null then 0 else 1 end, c, i"
+    unsorted = f"select i, cast({huge} as hugeint) + i as big, c from {table}"
+    parted = PartedSort(
+        unsorted_sql=unsorted,
+        order_by=order_by,
+        split_column="c",
+        split_values=f"select c from {table}",
+    )
+    monkeypatch.setattr(streams, "PART_ROWS", 500)
+    with dbt_project.connect() as warehouse:
+        # Skewed and tied cursor values, every 11th NULL.
+        warehouse.execute(
+            f"create table {table} as select i, case when i % 11 = 0 then null"
+            " else (i * i) % 997 end as c from range(5000) r(i)"
+        )
+        whole = warehouse.query(f"{unsorted} order by {order_by}")
+        stream = warehouse.stream(f"{unsorted} order by {order_by}", 700, parted=parted)
+        parts = sorted(path.name for path in spools.glob("dbt-clarify-rows-*/parts/*"))
+        rows = [row for batch in stream for row in batch]
+        assert list(spools.iterdir()) == []
+    assert stream.columns == ["i", "big", "c"]
+    assert len(parts) == 10 + 1  # 5,000 rows in parts of 500, and the NULLs' own
+    assert rows == [tuple(row) for row in whole]
+    assert len(rows) == 5000
+    assert rows[0] == (0, huge, None)
 
 
 @pytest.mark.warehouses("duckdb")

@@ -291,6 +291,7 @@ PART_SAMPLE_ROWS = 65_536
 """Rows of the model sampled to draw the parts' bounds from."""
 
 PART_COLUMN = "_dbt_clarify_part"
+"""The column a parted spool is partitioned by: a directory per part, named by its number."""
 
 SPOOL_PREFIX = "dbt-clarify-rows-"
 """A spool directory is ``<prefix><pid of its sync>-<random>`` in the temporary directory."""
@@ -426,10 +427,10 @@ def _databricks_cursor(adapter: Any, sql: str, batch_size: int) -> RowCursor:
 
 
 OPENERS: dict[str, Callable[[Any, str, int], RowCursor]] = {
-    "duckdb": _duckdb_cursor,
     "postgres": _postgres_cursor,
     "redshift": _redshift_cursor,
     "bigquery": _bigquery_cursor,
     "databricks": _databricks_cursor,
 }
-"""Adapter type -> how a stream opens its cursor; other types get a new cursor of dbt's."""
+"""Adapter type -> how a stream opens its cursor; other types get a new cursor of dbt's. DuckDB,
+whose spool may sort in parts, is opened by ``_duckdb_cursor``."""

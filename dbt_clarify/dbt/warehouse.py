@@ -171,16 +171,19 @@ class Warehouse:
             _, cursor = connections.add_query(sql, auto_begin=False, abridge_sql_log=holds_rows)
         return [tuple(row) for row in cursor.fetchall()] if fetch else []
 
+    @property
+    def sorts_in_parts(self) -> bool:
+        """Whether a stream sorts a large query in parts (``PartedSort``): DuckDB, while the sync
+        caps its memory (uncapped, the whole sort fits as it is)."""
+        return "memory_limit" in self._duckdb_capped
+
     def stream(self, sql: str, batch_size: int, parted: PartedSort | None = None) -> RowStream:
         """The rows of a query of any size, fetched ``batch_size`` rows at a time.
 
-        ``parted``: the same query told apart, so that DuckDB can sort it in parts while the
-        sync caps its memory (uncapped, the whole sort fits as it is).
+        ``parted``: the same query told apart, used while ``sorts_in_parts``.
         """
         stream = self._within_duckdb_cap(
-            lambda: self._start_stream(
-                sql, batch_size, parted if "memory_limit" in self._duckdb_capped else None
-            )
+            lambda: self._start_stream(sql, batch_size, parted if self.sorts_in_parts else None)
         )
         self._streams = [*(open_ for open_ in self._streams if not open_.closed), stream]
         return stream

@@ -155,7 +155,7 @@ class RowSelection:
         return sql
 
     def parted(self, warehouse: Warehouse) -> PartedSort | None:
-        """The read told apart for a warehouse that sorts it in parts of the cursor's range.
+        """The read told apart for a warehouse that ``sorts_in_parts`` of the cursor's range.
 
         Not for a view: drawing the parts' bounds would run its query twice more.
         """
@@ -176,9 +176,8 @@ def read_changed_rows(
     warehouse: Warehouse, selection: RowSelection, batch_size: int
 ) -> ChangedRows:
     """Stream the selected rows, ordered by (cursor, key as text), ``columns`` first."""
-    stream = warehouse.stream(
-        selection.render(warehouse), batch_size, parted=selection.parted(warehouse)
-    )
+    parted = selection.parted(warehouse) if warehouse.sorts_in_parts else None
+    stream = warehouse.stream(selection.render(warehouse), batch_size, parted=parted)
     return ChangedRows(selection.columns, stream)
 
 

@@ -380,6 +380,29 @@ def test_a_large_duckdb_read_is_spooled_unsorted_a_part_at_a_time_and_read_back_
 
 
 @pytest.mark.warehouses("duckdb")
+def test_a_parted_read_sorts_its_parts_with_the_databases_collation(
+    dbt_project: DbtProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = qualified(dbt_project, "collated_rows")
+    order_by = "case when c is null then 0 else 1 end, c, k"
+    unsorted = f"select k, c from {table}"
+    parted = PartedSort(unsorted, order_by, "c", f"select c from {table}")
+    monkeypatch.setattr(streams, "PART_ROWS", 1)
+    with dbt_project.connect() as warehouse:
+        # Under NOCASE 'a' < 'B' < 'c'; compared byte by byte, 'B' comes first.
+        warehouse.execute("set default_collation = 'nocase'")
+        warehouse.execute(
+            f"create table {table} as select * from (values ('c', 1), ('B', 1),"
+            " ('a', 1), ('z', 2)) t(k, c)"
+        )
+        stream = warehouse.stream(f"{unsorted} order by {order_by}", 10, parted=parted)
+        rows = [row for batch in stream for row in batch]
+        whole = [tuple(row) for row in warehouse.query(f"{unsorted} order by {order_by}")]
+    assert [key for key, _ in rows] == ["a", "B", "c", "z"]
+    assert rows == whole
+
+
+@pytest.mark.warehouses("duckdb")
 def test_a_read_removes_the_spools_of_killed_syncs_only(
     dbt_project: DbtProject, spools: Path
 ) -> None:

@@ -33,6 +33,7 @@ def main(argv: list[str]) -> int:
     request = SyncRequest(**json.loads(argv[0]))
     from dbt_clarify.clarify import ClientOptions
     from dbt_clarify.cli.render import JsonReporter
+    from dbt_clarify.engine.heap import skip_the_collection_at_exit
     from dbt_clarify.engine.options import SyncOptions
     from dbt_clarify.engine.runner import run_sync
     from dbt_clarify.settings import ClarifySettings
@@ -52,6 +53,7 @@ def main(argv: list[str]) -> int:
     )
     with JsonReporter() as reporter:
         result = run_sync(options, reporter)
+    skip_the_collection_at_exit()  # as the dbt-clarify command does
     return int(result.exit_code)
 
 

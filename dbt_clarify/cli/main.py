@@ -21,6 +21,7 @@ from dbt_clarify.cli.reset import reset
 from dbt_clarify.cli.status import status
 from dbt_clarify.cli.sync import sync
 from dbt_clarify.cli.validate import validate
+from dbt_clarify.engine.heap import skip_the_collection_at_exit
 from dbt_clarify.errors import DbtClarifyError, ExitCode
 
 
@@ -40,24 +41,31 @@ cli.add_command(emulator)
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run the CLI and exit with its code; the process's last garbage collection is skipped."""
+    code = run(argv)
+    skip_the_collection_at_exit()
+    sys.exit(code)
+
+
+def run(argv: list[str] | None = None) -> int:
     """Run the CLI, turning errors into one line and an exit code (a traceback with --debug)."""
     try:
         code = cli.main(args=argv, prog_name="dbt-clarify", standalone_mode=False)
     except click.exceptions.Abort:
         stderr.print("Aborted.")
-        sys.exit(130)
+        return 130
     except click.ClickException as error:
         error.show()
-        sys.exit(ExitCode.CONFIG)
+        return ExitCode.CONFIG
     except DbtClarifyError as error:
         if debug_enabled():
             traceback.print_exc()
         print_error(error)
-        sys.exit(error.exit_code)
+        return error.exit_code
     except Exception as error:
         if debug_enabled():
             traceback.print_exc()
         stderr.print(f"[bold red]Internal error:[/] {type(error).__name__}: {error}", markup=True)
         stderr.print("[dim]hint:[/] run again with --debug and report the output", markup=True)
-        sys.exit(ExitCode.INTERNAL)
-    sys.exit(code if isinstance(code, int) else ExitCode.SUCCESS)
+        return ExitCode.INTERNAL
+    return code if isinstance(code, int) else ExitCode.SUCCESS

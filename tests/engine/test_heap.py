@@ -1,4 +1,4 @@
-"""Long-lived objects are kept out of the collector's way during a sync, then handed back."""
+"""Long-lived objects are kept out of the collector's way during a sync, and at the exit."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from dbt_clarify.cli.main import main
 from dbt_clarify.engine.heap import long_lived_objects_frozen
+from dbt_clarify.errors import ExitCode
 
 
 @pytest.fixture
@@ -34,3 +36,16 @@ def test_a_freeze_of_the_callers_own_is_left_as_it_was() -> None:
     with long_lived_objects_frozen():
         assert gc.get_freeze_count() == frozen
     assert gc.get_freeze_count() == frozen
+
+
+@pytest.mark.usefixtures("nothing_frozen")
+@pytest.mark.parametrize(
+    ("argv", "code"), [(["--version"], ExitCode.SUCCESS), (["no-such-command"], ExitCode.CONFIG)]
+)
+def test_the_command_exits_with_its_code_and_its_objects_out_of_the_last_collection(
+    argv: list[str], code: int
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == code
+    assert gc.get_freeze_count() > 0

@@ -49,7 +49,7 @@ from dbt_clarify.dbt import (
 from dbt_clarify.dbt_cloud import DbtCloudSettings, fetch_cloud_artifacts
 from dbt_clarify.dbt_results import DbtResults, dbt_results_for_sync
 from dbt_clarify.engine.gating import gate
-from dbt_clarify.engine.heap import long_lived_objects_frozen
+from dbt_clarify.engine.heap import long_lived_objects_frozen, young_collections_rarer
 from dbt_clarify.engine.linking import CompanyLinker
 from dbt_clarify.engine.options import SyncOptions
 from dbt_clarify.engine.progress import Reporter, SilentReporter
@@ -248,7 +248,7 @@ async def run_checked(
                 models = [
                     prepare_model(n, s, await thread.run(warehouse.columns, n)) for n, s in selected
                 ]
-                with long_lived_objects_frozen():
+                with long_lived_objects_frozen(), young_collections_rarer():
                     await work(CheckedRun(client, warehouse, thread, schemas, state_schema, models))
     return project
 

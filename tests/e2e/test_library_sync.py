@@ -19,6 +19,7 @@ import pytest
 
 import dbt_clarify
 from dbt_clarify.emulator import Emulator
+from dbt_clarify.engine.heap import YOUNG_COLLECTION_ALLOCATIONS
 from dbt_clarify.engine.progress import SilentReporter
 from dbt_clarify.errors import ConfigError
 from dbt_clarify.state import StateStore
@@ -199,22 +200,26 @@ def test_the_event_loop_goes_on_while_a_checkpoint_is_written(
 
 
 class FreezeWatcher(SilentReporter):
-    """Notes how many objects were out of the collector's way as each model started."""
+    """Notes, as each model starts, how many objects are out of the collector's way and how
+    often it collects the youngest generation."""
 
     def __init__(self) -> None:
         self.frozen: list[int] = []
+        self.young_threshold: list[int] = []
 
     def model_started(self, model: str, object_name: str) -> None:
         self.frozen.append(gc.get_freeze_count())
+        self.young_threshold.append(gc.get_threshold()[0])
 
 
 def test_a_sync_freezes_dbts_objects_while_it_runs_and_hands_them_back(
     dbt_env: DbtEnv, clarify_env: Emulator
 ) -> None:
     """While rows are synced, what was alive before (dbt's manifest, the imports) is frozen, so
-    the collector does not walk it again for every few hundred rows; the task's process gets
-    its collector back as it was."""
+    the collector does not walk it again for every few hundred rows, and young collections are
+    rarer; the task's process gets its collector back as it was."""
     assert gc.get_freeze_count() == 0
+    young_threshold = gc.get_threshold()[0]
     watcher = FreezeWatcher()
 
     result = dbt_clarify.sync(
@@ -224,7 +229,9 @@ def test_a_sync_freezes_dbts_objects_while_it_runs_and_hands_them_back(
     assert [m.name for m in result.models] == ["clarify_companies", "clarify_people"]
     assert len(watcher.frozen) == 2
     assert min(watcher.frozen) > 10_000  # dbt's manifest and adapter alone hold more
+    assert watcher.young_threshold == [YOUNG_COLLECTION_ALLOCATIONS] * 2
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold()[0] == young_threshold
 
 
 class RowsDone(SilentReporter):

@@ -1,4 +1,4 @@
-"""Long-lived objects are kept out of the collector's way during a sync, and at the exit."""
+"""The collector is kept out of a sync's way while it runs and as the command exits."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from collections.abc import Iterator
 import pytest
 
 from dbt_clarify.cli.main import main
-from dbt_clarify.engine.heap import long_lived_objects_frozen
+from dbt_clarify.engine.heap import (
+    YOUNG_COLLECTION_ALLOCATIONS,
+    long_lived_objects_frozen,
+    young_collections_rarer,
+)
 from dbt_clarify.errors import ExitCode
 
 
@@ -36,6 +40,29 @@ def test_a_freeze_of_the_callers_own_is_left_as_it_was() -> None:
     with long_lived_objects_frozen():
         assert gc.get_freeze_count() == frozen
     assert gc.get_freeze_count() == frozen
+
+
+@pytest.fixture
+def thresholds() -> Iterator[tuple[int, ...]]:
+    before = gc.get_threshold()
+    yield before
+    gc.set_threshold(*before)
+
+
+def test_young_collections_are_rarer_in_the_block_and_as_they_were_after(
+    thresholds: tuple[int, ...],
+) -> None:
+    assert thresholds[0] < YOUNG_COLLECTION_ALLOCATIONS
+    with young_collections_rarer():
+        assert gc.get_threshold() == (YOUNG_COLLECTION_ALLOCATIONS, *thresholds[1:])
+    assert gc.get_threshold() == thresholds
+
+
+def test_a_callers_own_rarer_young_collections_are_kept(thresholds: tuple[int, ...]) -> None:
+    gc.set_threshold(50_000, *thresholds[1:])
+    with young_collections_rarer():
+        assert gc.get_threshold()[0] == 50_000
+    assert gc.get_threshold()[0] == 50_000
 
 
 @pytest.mark.usefixtures("nothing_frozen")

@@ -212,15 +212,16 @@ async def run_checked(
     ``read_only`` (a plan) the checks write nothing to the warehouse either.
     """
     manifest_path, run_results_path = _dbt_artifacts(options, reporter)
-    project = DbtProject.load(
-        ProjectOptions(
-            project_dir=options.project_dir,
-            profiles_dir=options.profiles_dir,
-            target=options.target,
-            vars=options.vars,
-            manifest_path=manifest_path,
+    with young_collections_rarer():  # dbt's import and parse keep most of what they allocate
+        project = DbtProject.load(
+            ProjectOptions(
+                project_dir=options.project_dir,
+                profiles_dir=options.profiles_dir,
+                target=options.target,
+                vars=options.vars,
+                manifest_path=manifest_path,
+            )
         )
-    )
     selected = select_sync_models(project, options)
     if not selected:
         reporter.warning("nothing to sync: the selection holds no model tagged 'clarify'")

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 import dbt_clarify
+from dbt_clarify.dbt import DbtProject, ProjectOptions
 from dbt_clarify.emulator import Emulator
 from dbt_clarify.engine.heap import YOUNG_COLLECTION_ALLOCATIONS
 from dbt_clarify.engine.progress import SilentReporter
@@ -213,14 +214,23 @@ class FreezeWatcher(SilentReporter):
 
 
 def test_a_sync_freezes_dbts_objects_while_it_runs_and_hands_them_back(
-    dbt_env: DbtEnv, clarify_env: Emulator
+    dbt_env: DbtEnv, clarify_env: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """While rows are synced, what was alive before (dbt's manifest, the imports) is frozen, so
     the collector does not walk it again for every few hundred rows, and young collections are
-    rarer; the task's process gets its collector back as it was."""
+    rarer, as they are while dbt loads the project; the task's process gets its collector back
+    as it was."""
     assert gc.get_freeze_count() == 0
     young_threshold = gc.get_threshold()[0]
     watcher = FreezeWatcher()
+    load = DbtProject.load.__func__
+    threshold_while_loading: list[int] = []
+
+    def watched_load(cls: type[DbtProject], options: ProjectOptions) -> DbtProject:
+        threshold_while_loading.append(gc.get_threshold()[0])
+        return load(cls, options)
+
+    monkeypatch.setattr(DbtProject, "load", classmethod(watched_load))
 
     result = dbt_clarify.sync(
         project_dir=str(dbt_env.project_dir), select=["tag:clarify"], reporter=watcher
@@ -229,6 +239,7 @@ def test_a_sync_freezes_dbts_objects_while_it_runs_and_hands_them_back(
     assert [m.name for m in result.models] == ["clarify_companies", "clarify_people"]
     assert len(watcher.frozen) == 2
     assert min(watcher.frozen) > 10_000  # dbt's manifest and adapter alone hold more
+    assert threshold_while_loading == [YOUNG_COLLECTION_ALLOCATIONS]
     assert watcher.young_threshold == [YOUNG_COLLECTION_ALLOCATIONS] * 2
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold()[0] == young_threshold

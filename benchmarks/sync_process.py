@@ -33,9 +33,9 @@ def main(argv: list[str]) -> int:
     request = SyncRequest(**json.loads(argv[0]))
     from dbt_clarify.clarify import ClientOptions
     from dbt_clarify.cli.render import JsonReporter
-    from dbt_clarify.engine.heap import skip_the_collection_at_exit
     from dbt_clarify.engine.options import SyncOptions
     from dbt_clarify.engine.runner import run_sync
+    from dbt_clarify.heap import skip_the_collection_at_exit
     from dbt_clarify.settings import ClarifySettings
 
     project_dir = Path(request.project_dir)

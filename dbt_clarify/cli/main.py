@@ -21,8 +21,8 @@ from dbt_clarify.cli.reset import reset
 from dbt_clarify.cli.status import status
 from dbt_clarify.cli.sync import sync
 from dbt_clarify.cli.validate import validate
-from dbt_clarify.engine.heap import skip_the_collection_at_exit
 from dbt_clarify.errors import DbtClarifyError, ExitCode
+from dbt_clarify.heap import skip_the_collection_at_exit
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -19,6 +19,7 @@ from dbt_clarify.emulator.gateway import Gateway
 from dbt_clarify.emulator.inspection import Inspection
 from dbt_clarify.emulator.schemas import JsonSchema
 from dbt_clarify.emulator.server import EmulatorHTTPServer
+from dbt_clarify.heap import young_collections_rarer
 
 
 class Emulator:
@@ -116,18 +117,24 @@ def serve(
     port: int,
     on_ready: Callable[[Emulator], None] | None = None,
 ) -> None:
-    """Serve until interrupted (Ctrl-C), then stop cleanly; ``on_ready`` sees the bound URL."""
-    emulator = Emulator(config).start(host, port)
+    """Serve until interrupted (Ctrl-C), then stop cleanly; ``on_ready`` sees the bound URL.
+
+    The process is the emulator's own, so it collects young objects as rarely as a sync does: it
+    holds every record in memory, and each bulk request allocates thousands of containers that
+    reference counting frees, so Python's default would collect several times a request.
+    """
     forever = threading.Event()
-    try:
-        if on_ready is not None:
-            on_ready(emulator)
-        while not forever.wait(0.5):
+    with young_collections_rarer():
+        emulator = Emulator(config).start(host, port)
+        try:
+            if on_ready is not None:
+                on_ready(emulator)
+            while not forever.wait(0.5):
+                pass
+        except KeyboardInterrupt:
             pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emulator.stop()
+        finally:
+            emulator.stop()
 
 
 def _url_host(host: str) -> str:

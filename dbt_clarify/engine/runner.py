@@ -49,7 +49,6 @@ from dbt_clarify.dbt import (
 from dbt_clarify.dbt_cloud import DbtCloudSettings, fetch_cloud_artifacts
 from dbt_clarify.dbt_results import DbtResults, dbt_results_for_sync
 from dbt_clarify.engine.gating import gate
-from dbt_clarify.engine.heap import long_lived_objects_frozen, young_collections_rarer
 from dbt_clarify.engine.linking import CompanyLinker
 from dbt_clarify.engine.options import SyncOptions
 from dbt_clarify.engine.progress import Reporter, SilentReporter
@@ -64,6 +63,7 @@ from dbt_clarify.engine.records import BuiltRecord, RecordBuilder, RejectedRow
 from dbt_clarify.engine.result import ModelResult, RowIssueResult, RunResult
 from dbt_clarify.engine.sync_client import SyncClient
 from dbt_clarify.errors import ConfigError
+from dbt_clarify.heap import long_lived_objects_frozen, young_collections_rarer
 from dbt_clarify.spec import SyncSpec, check_columns, check_schema, parse_spec
 from dbt_clarify.state import (
     LedgerEntry,

@@ -20,9 +20,9 @@ import pytest
 import dbt_clarify
 from dbt_clarify.dbt import DbtProject, ProjectOptions
 from dbt_clarify.emulator import Emulator
-from dbt_clarify.engine.heap import YOUNG_COLLECTION_ALLOCATIONS
 from dbt_clarify.engine.progress import SilentReporter
 from dbt_clarify.errors import ConfigError
+from dbt_clarify.heap import YOUNG_COLLECTION_ALLOCATIONS
 from dbt_clarify.state import StateStore
 from e2e.conftest import API_KEY, WORKSPACE
 from e2e.seeds import expected_people

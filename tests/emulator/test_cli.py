@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import signal
@@ -9,6 +10,10 @@ import subprocess
 import sys
 
 import httpx
+
+from dbt_clarify.emulator import EmulatorConfig, serve
+from dbt_clarify.emulator.runner import Emulator
+from dbt_clarify.heap import YOUNG_COLLECTION_ALLOCATIONS
 
 COMMAND = [sys.executable, "-c", "from dbt_clarify.cli.emulator import emulator; emulator()"]
 SECRET = "cli-secret-key-123"
@@ -60,3 +65,23 @@ def test_unknown_fault_is_a_usage_error() -> None:
     )
     assert result.returncode == 2
     assert "meteor" in result.stderr
+
+
+def test_a_serving_process_collects_young_objects_rarely_and_as_before_once_stopped() -> None:
+    before = gc.get_threshold()
+    assert before[0] < YOUNG_COLLECTION_ALLOCATIONS
+    while_serving: list[tuple[int, ...]] = []
+
+    def answer_then_stop(emulator: Emulator) -> None:
+        headers = {"Authorization": f"api-key {SECRET}"}
+        ok = httpx.get(f"{emulator.url}/v1/workspaces/demo/schemas", headers=headers)
+        assert ok.status_code == 200
+        while_serving.append(gc.get_threshold())
+        raise KeyboardInterrupt  # as Ctrl-C would
+
+    try:
+        serve(EmulatorConfig(workspace="demo", api_key=SECRET), "127.0.0.1", 0, answer_then_stop)
+        assert while_serving == [(YOUNG_COLLECTION_ALLOCATIONS, *before[1:])]
+        assert gc.get_threshold() == before
+    finally:
+        gc.set_threshold(*before)

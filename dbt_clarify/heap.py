@@ -1,4 +1,4 @@
-"""Keep Python's garbage collector off the objects that live for the whole sync.
+"""Keep Python's garbage collector off objects that live long, in a sync and in the emulator.
 
 By the time the first row is read, the process holds about 170,000 objects (integration_tests) that
 stay until it ends: dbt's manifest and adapter, Jinja's templates, every imported module. A sync
@@ -11,7 +11,8 @@ With those objects frozen, what the collector still walks is mostly the batches 
 a young collection every 700 allocations walks them again and again; the rows themselves are
 freed by reference counting as each batch settles. So while rows flow, young collections come
 every 10,000 allocations instead, and so they do while dbt loads the project, whose objects
-mostly live on (benchmarks/README.md has the figures).
+mostly live on, and in the emulator's own process, which keeps every record it is sent
+(benchmarks/README.md has the figures).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 YOUNG_COLLECTION_ALLOCATIONS = 10_000
-"""Allocations (less deallocations) between young collections in a sync; Python's is 700.
+"""Allocations (less deallocations) between young collections; Python's is 700.
 
 The garbage of the HTTP client's per-request reference cycles waits longer for it: at 10,000,
 a sync of a million rows peaked 2-4 MB higher than at 700.

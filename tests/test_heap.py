@@ -8,12 +8,12 @@ from collections.abc import Iterator
 import pytest
 
 from dbt_clarify.cli.main import main
-from dbt_clarify.engine.heap import (
+from dbt_clarify.errors import ExitCode
+from dbt_clarify.heap import (
     YOUNG_COLLECTION_ALLOCATIONS,
     long_lived_objects_frozen,
     young_collections_rarer,
 )
-from dbt_clarify.errors import ExitCode
 
 
 @pytest.fixture

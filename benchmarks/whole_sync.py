@@ -74,6 +74,8 @@ class SyncRun:
     """Counted by the emulator (every API request, 429s included)."""
     sending_s: float
     """The models' own time in the run result: reading, sending, checkpointing (no start-up)."""
+    emulator_cpu_s: float
+    """CPU of the emulator's process meanwhile: on a machine of few cores, it competes."""
 
 
 @dataclass(frozen=True)
@@ -171,8 +173,10 @@ class Emulator:
         self.url = url
         self._inspect = httpx.Client(base_url=f"{url}/_emulator", timeout=60)
 
-    def requests(self) -> int:
-        return int(self._inspect.get("/stats").json()["total"])
+    def counters(self) -> tuple[int, float]:
+        """Requests answered so far, and the emulator process's CPU seconds."""
+        stats = self._inspect.get("/stats").json()
+        return int(stats["total"]), float(stats["process_cpu_s"])
 
     def configure(self, **changes: Any) -> None:
         self._inspect.post("/config", json=changes).raise_for_status()
@@ -225,7 +229,7 @@ def run_sync(
 ) -> SyncRun:
     """Run one sync in a child process; its CPU and peak memory come from wait4."""
     env = clarify_env(project, target, key)
-    requests_before = target.requests()
+    requests_before, emulator_cpu_before = target.counters()
     run_result = Path(request.run_result)
     run_result.unlink(missing_ok=True)
     started = time.perf_counter()
@@ -249,6 +253,7 @@ def run_sync(
     def total(name: str) -> int:
         return sum(int(m[name]) for m in models)
 
+    requests_after, emulator_cpu_after = target.counters()
     return SyncRun(
         wall_s=round(wall_s, 2),
         cpu_s=round(usage.ru_utime + usage.ru_stime, 2),
@@ -259,8 +264,9 @@ def run_sync(
         unchanged=total("unchanged"),
         rejected=total("rejected"),
         failed=total("failed"),
-        requests=target.requests() - requests_before,
+        requests=requests_after - requests_before,
         sending_s=round(sum(float(m["elapsed_s"]) for m in models), 2),
+        emulator_cpu_s=round(emulator_cpu_after - emulator_cpu_before, 2),
     )
 
 
@@ -358,6 +364,7 @@ def summary_rows(results: list[SizeResult], naive: NaiveResult | None, setup: Se
                 "lifted_rows_s": round(rows_total / lifted.wall_s),
                 "lifted_sending_rows_s": round(rows_total / lifted.sending_s),
                 "cpu_us_per_row": round(lifted.cpu_s / rows_total * 1e6, 1),
+                "emulator_cpu_us_per_row": round(lifted.emulator_cpu_s / rows_total * 1e6, 1),
                 "peak_rss_mb": lifted.peak_rss_mb,
                 "noop_rerun_s": r.noop_rerun.wall_s,
                 "changed_rerun_s": r.changed_rerun.wall_s,
@@ -392,6 +399,7 @@ def print_table(
         "req/1k rows",
         "lifted rows/s",
         "CPU µs/row",
+        "emulator µs/row",
         "peak RSS MB",
         "no-op s",
         "1% s",
@@ -407,6 +415,7 @@ def print_table(
             cell(s["requests_per_1000_rows"], "{:.1f}"),
             cell(s["lifted_rows_s"]),
             cell(s["cpu_us_per_row"], "{:.1f}"),
+            cell(s["emulator_cpu_us_per_row"], "{:.1f}"),
             cell(s["peak_rss_mb"], "{:.0f}"),
             cell(s["noop_rerun_s"], "{:.1f}"),
             cell(s["changed_rerun_s"], "{:.1f}"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -45,6 +47,15 @@ def test_stats_count_requests_per_endpoint_and_status(
         "POST /objects/{object}/records": {"201": 1, "422": 1},
     }
     assert stats["total"] == 3
+
+
+def test_stats_give_the_serving_process_cpu_time(anonymous: httpx.Client) -> None:
+    before = anonymous.get("/_emulator/stats").json()["process_cpu_s"]
+    deadline = time.process_time() + 0.05
+    while time.process_time() < deadline:  # this process serves the emulator in a thread
+        pass
+    after = anonymous.get("/_emulator/stats").json()["process_cpu_s"]
+    assert after - before >= 0.05
 
 
 def test_reset_over_http_forgets_records_counts_and_custom_fields(

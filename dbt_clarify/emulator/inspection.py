@@ -70,8 +70,8 @@ class Inspection:
         return {
             "requests": requests,
             "total": sum(counts.values()),
-            # What serving costs where the emulator shares a machine with the client measured:
-            # the CPU time of the whole process serving (a test's own, when served in-thread).
+            # For benchmarks whose client shares the machine: the CPU time of the whole serving
+            # process (a test's own, when the emulator runs in one of its threads).
             "process_cpu_s": time.process_time(),
         }
 

@@ -1,5 +1,8 @@
 """Fixtures shared by every test directory."""
 
+import gc
+from collections.abc import Iterator
+
 import pytest
 
 pytest_plugins = ["support.postgres", "support.dbt_project"]
@@ -8,3 +11,11 @@ pytest_plugins = ["support.postgres", "support.dbt_project"]
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Slow tests first: spread over workers, a long trial started last would end the run alone."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.fixture
+def gc_thresholds() -> Iterator[tuple[int, ...]]:
+    """The collector's thresholds as the test found them, restored after it whatever happens."""
+    before = gc.get_threshold()
+    yield before
+    gc.set_threshold(*before)

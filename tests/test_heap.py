@@ -42,24 +42,17 @@ def test_a_freeze_of_the_callers_own_is_left_as_it_was() -> None:
     assert gc.get_freeze_count() == frozen
 
 
-@pytest.fixture
-def thresholds() -> Iterator[tuple[int, ...]]:
-    before = gc.get_threshold()
-    yield before
-    gc.set_threshold(*before)
-
-
 def test_young_collections_are_rarer_in_the_block_and_as_they_were_after(
-    thresholds: tuple[int, ...],
+    gc_thresholds: tuple[int, ...],
 ) -> None:
-    assert thresholds[0] < YOUNG_COLLECTION_ALLOCATIONS
+    assert gc_thresholds[0] < YOUNG_COLLECTION_ALLOCATIONS
     with young_collections_rarer():
-        assert gc.get_threshold() == (YOUNG_COLLECTION_ALLOCATIONS, *thresholds[1:])
-    assert gc.get_threshold() == thresholds
+        assert gc.get_threshold() == (YOUNG_COLLECTION_ALLOCATIONS, *gc_thresholds[1:])
+    assert gc.get_threshold() == gc_thresholds
 
 
-def test_a_callers_own_rarer_young_collections_are_kept(thresholds: tuple[int, ...]) -> None:
-    gc.set_threshold(50_000, *thresholds[1:])
+def test_a_callers_own_rarer_young_collections_are_kept(gc_thresholds: tuple[int, ...]) -> None:
+    gc.set_threshold(50_000, *gc_thresholds[1:])
     with young_collections_rarer():
         assert gc.get_threshold()[0] == 50_000
     assert gc.get_threshold()[0] == 50_000

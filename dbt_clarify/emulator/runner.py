@@ -120,8 +120,8 @@ def serve(
     """Serve until interrupted (Ctrl-C), then stop cleanly; ``on_ready`` sees the bound URL.
 
     The process is the emulator's own, so it collects young objects as rarely as a sync does: it
-    holds every record in memory, and each bulk request allocates thousands of containers that
-    reference counting frees, so Python's default would collect several times a request.
+    holds every record in memory, and with Python's default a lifted sync's bulk requests set off
+    more than one collection each, walking the requests in flight (benchmarks/README.md).
     """
     forever = threading.Event()
     with young_collections_rarer():

@@ -67,9 +67,10 @@ def test_unknown_fault_is_a_usage_error() -> None:
     assert "meteor" in result.stderr
 
 
-def test_a_serving_process_collects_young_objects_rarely_and_as_before_once_stopped() -> None:
-    before = gc.get_threshold()
-    assert before[0] < YOUNG_COLLECTION_ALLOCATIONS
+def test_a_serving_process_collects_young_objects_rarely_and_as_before_once_stopped(
+    gc_thresholds: tuple[int, ...],
+) -> None:
+    assert gc_thresholds[0] < YOUNG_COLLECTION_ALLOCATIONS
     while_serving: list[tuple[int, ...]] = []
 
     def answer_then_stop(emulator: Emulator) -> None:
@@ -79,9 +80,14 @@ def test_a_serving_process_collects_young_objects_rarely_and_as_before_once_stop
         while_serving.append(gc.get_threshold())
         raise KeyboardInterrupt  # as Ctrl-C would
 
-    try:
-        serve(EmulatorConfig(workspace="demo", api_key=SECRET), "127.0.0.1", 0, answer_then_stop)
-        assert while_serving == [(YOUNG_COLLECTION_ALLOCATIONS, *before[1:])]
-        assert gc.get_threshold() == before
-    finally:
-        gc.set_threshold(*before)
+    serve(EmulatorConfig(workspace="demo", api_key=SECRET), "127.0.0.1", 0, answer_then_stop)
+    assert while_serving == [(YOUNG_COLLECTION_ALLOCATIONS, *gc_thresholds[1:])]
+    assert gc.get_threshold() == gc_thresholds
+
+
+def test_an_emulator_in_a_thread_leaves_its_host_process_collector_alone(
+    gc_thresholds: tuple[int, ...],
+) -> None:
+    with Emulator(EmulatorConfig()) as emulator:
+        assert httpx.get(f"{emulator.url}/_emulator/stats").status_code == 200
+        assert gc.get_threshold() == gc_thresholds

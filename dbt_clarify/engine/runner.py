@@ -538,19 +538,22 @@ class ModelSync:
                 match_on=spec.match_on,
                 append=builder.collection_fields,
             )
+        # Counted here and added once: each change of a result's count is a pydantic setattr.
+        created = updated = unlinked = 0
         for (row, built), outcome in zip(sendable, outcomes, strict=True):
             if outcome.ok:
                 if outcome.created:
-                    result.created += 1
+                    created += 1
                 else:
-                    result.updated += 1
+                    updated += 1
                 if spec.object == "company" and outcome.record_id:
                     self.linker.remember(built.key, outcome.record_id)
-                result.unlinked += _unlinked(built)
+                without_company = _unlinked(built)
+                unlinked += without_company
                 entries.append(
                     LedgerEntry(
                         row_key=row.key_value,
-                        status="unlinked" if _unlinked(built) else "synced",
+                        status="unlinked" if without_company else "synced",
                         row_hash=row.row_hash,
                         clarify_id=outcome.record_id,
                         known=row.known,
@@ -561,6 +564,9 @@ class ModelSync:
             reason = (error.detail or error.title) if error else "no answer from Clarify"
             status: IssueStatus = "failed" if outcome.transient else "rejected"
             trouble(row, status, reason, error.field if error else None)
+        result.created += created
+        result.updated += updated
+        result.unlinked += unlinked
         return entries
 
     async def _delete_orphans(self, model: SyncModel, result: ModelResult) -> None:

@@ -132,24 +132,25 @@ class StateStore:
                 entry = latest[row_key]
                 before = earlier.get(row_key)
                 continuing = before is not None and before.status == entry.status
-                rows.append(
-                    {
-                        "row_key": row_key,
-                        "status": entry.status,
-                        "row_hash": entry.row_hash,
-                        "clarify_id": entry.clarify_id or (before.clarify_id if before else None),
-                        "reason": entry.reason,
-                        "field": entry.field,
-                        "schema_hash": entry.schema_hash,
-                        "run_id": run_id,
-                        "attempts": 0
+                rows.append(  # in _LEDGER_COLUMNS order
+                    (
+                        row_key,
+                        entry.status,
+                        entry.row_hash,
+                        entry.clarify_id or (before.clarify_id if before else None),
+                        entry.reason,
+                        entry.field,
+                        entry.schema_hash,
+                        run_id,
+                        0
                         if entry.status not in _TROUBLED
                         else (before.attempts if before and before.status in _TROUBLED else 0) + 1,
-                        "status_since": before.status_since if continuing and before else now,
-                        "last_attempt_at": now,
-                    }
+                        before.status_since if continuing and before else now,
+                        now,
+                    )
                 )
-            columns = {name: [row[name] for row in rows] for name in _LEDGER_COLUMNS}
+            # A tuple a row, turned into columns at once: half the cost of a dict a row.
+            columns = dict(zip(_LEDGER_COLUMNS, map(list, zip(*rows, strict=True)), strict=True))
             known_keys = [row_key for row_key in row_keys if latest[row_key].known]
             self._warehouse.execute(
                 self._render(

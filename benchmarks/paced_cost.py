@@ -45,6 +45,7 @@ from whole_sync import (
     clarify_env,
     commit,
     companies_of,
+    compile_package,
     create_fields,
     emulator,
     load_vars,
@@ -240,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         help="count the lifted sync alone (a paced sync of 1,000,000 would take hours here)",
     )
     args = parser.parse_args(argv)
+    compile_package()
     started = datetime.now(timezone.utc)
     console = Console()
     runs: dict[str, list[CountedSync]] = {}

@@ -385,8 +385,10 @@ class ModelSync:
         too, and the first one's checkpoint is written while Clarify answers the others: the
         warehouse and Clarify work at once. A checkpoint covers the batches settled since the
         last one, once they hold ``checkpoint_rows``: each checkpoint has a cost of its own in
-        the warehouse. Checkpoints still go in read order. With ``fail_fast`` a batch goes only
-        once the last one is checkpointed, so the sync stops before sending anything more.
+        the warehouse. The warehouse thread reads the next batch before it writes a checkpoint,
+        and the sending goes on while it writes one; checkpoints still go in read order, one at
+        a time, and the last is written before this returns. With ``fail_fast`` a batch goes
+        only once the last one is checkpointed, so the sync stops before sending anything more.
         """
         options = self.options
         rows = await self.off_loop(
@@ -398,22 +400,42 @@ class ModelSync:
         in_flight: deque[tuple[list[ChangedRow], asyncio.Future[list[LedgerEntry]]]] = deque()
         unsaved = _UnsavedBatches()
 
-        async def checkpoint() -> None:
+        saving: list[asyncio.Future[None]] = []
+        """The checkpoint being written, if any: awaited before the next one starts."""
+
+        async def write(last_row: ChangedRow, entries: list[LedgerEntry], rows: int) -> None:
+            await self.off_loop(self._checkpoint, model, last_row, entries)
+            self.reporter.rows_done(model.node.name, rows)
+
+        async def written() -> None:
+            while saving:
+                await saving.pop()
+
+        async def checkpoint(*, wait: bool) -> None:
+            await written()
             if unsaved.last_row is not None:
-                await self.off_loop(self._checkpoint, model, unsaved.last_row, unsaved.entries)
-                self.reporter.rows_done(model.node.name, unsaved.rows)
+                saving.append(
+                    asyncio.ensure_future(write(unsaved.last_row, unsaved.entries, unsaved.rows))
+                )
                 unsaved.clear()
+            if wait:
+                await written()
 
         async def settle_oldest() -> None:
             oldest, sent = in_flight.popleft()
             unsaved.add(oldest, await sent)
             if options.fail_fast or unsaved.rows >= options.checkpoint_rows:
-                await checkpoint()
+                await checkpoint(wait=options.fail_fast)
 
         batches = iter(rows)
-        batch: list[ChangedRow]
+
+        def read_next() -> asyncio.Future[list[ChangedRow]]:
+            return asyncio.ensure_future(self.off_loop(next, batches, []))
+
+        reading = read_next()
         try:
-            while batch := await self.off_loop(next, batches, []):
+            while batch := await reading:
+                reading = read_next()
                 result.read += len(batch)
                 sending = self._send_batch(model, builder, batch, schema_hash, result)
                 in_flight.append((batch, asyncio.ensure_future(sending)))
@@ -423,12 +445,15 @@ class ModelSync:
                         return False
             while in_flight:
                 await settle_oldest()
-            await checkpoint()
+            await checkpoint(wait=True)
         finally:
-            # Only when stopped by an error: the batches not checkpointed go again next run.
+            # Only when stopped by an error: a checkpoint being written is finished, and the
+            # batches not checkpointed go again next run.
             for _, sent in in_flight:
                 sent.cancel()
-            await asyncio.gather(*(sent for _, sent in in_flight), return_exceptions=True)
+            await asyncio.gather(
+                *(sent for _, sent in in_flight), reading, *saving, return_exceptions=True
+            )
             await self.off_loop(rows.close)
         return True
 

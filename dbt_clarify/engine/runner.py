@@ -400,8 +400,8 @@ class ModelSync:
         in_flight: deque[tuple[list[ChangedRow], asyncio.Future[list[LedgerEntry]]]] = deque()
         unsaved = _UnsavedBatches()
 
+        # The checkpoint being written, if any: awaited before the next one starts.
         saving: list[asyncio.Future[None]] = []
-        """The checkpoint being written, if any: awaited before the next one starts."""
 
         async def write(last_row: ChangedRow, entries: list[LedgerEntry], rows: int) -> None:
             await self.off_loop(self._checkpoint, model, last_row, entries)

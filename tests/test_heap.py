@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -31,6 +32,34 @@ def test_what_is_alive_before_the_block_is_frozen_in_it_and_handed_back_after() 
         assert not any(o is before for o in gc.get_objects())  # frozen: in no generation
     assert any(o is before for o in gc.get_objects())
     assert gc.get_freeze_count() == 0
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+@pytest.mark.usefixtures("nothing_frozen")
+def test_young_garbage_is_freed_before_the_freeze_without_a_full_collection() -> None:
+    """A full collection would walk every long-lived object again (dbt's manifest, modules)."""
+    generations: list[int] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            generations.append(info["generation"])
+
+    gc.disable()  # only the block's own collection runs
+    gc.callbacks.append(note)
+    try:
+        garbage = weakref.ref(_Cycle())  # a reference cycle: only the collector frees it
+        assert garbage() is not None
+        with long_lived_objects_frozen():
+            assert garbage() is None
+    finally:
+        gc.callbacks.remove(note)
+        gc.enable()
+    assert generations
+    assert max(generations) < 2
 
 
 @pytest.mark.usefixtures("nothing_frozen")

@@ -1,16 +1,17 @@
-"""The wire under the Clarify session: httpx's client interface, aiohttp's connections.
+"""The wire under the Clarify session: httpx's transport interface, aiohttp's connections.
 
 A sync sends a bulk request for every hundred rows, and httpx with its own transport (httpcore,
 h11 and anyio, all pure Python) took about a third of the event loop's CPU in a profiled sync;
-aiohttp parses HTTP and keeps its pool in C. The session keeps httpx's client, requests,
-responses and errors, so retries, mocks and callers stay as they are: this transport only
-changes how the bytes travel.
+aiohttp parses HTTP and keeps its pool in C. The session keeps httpx's requests, responses
+and errors, and hands its requests to a transport as httpx's client would, so retries, mocks
+and callers stay as they are: this transport only changes how the bytes travel.
 
 Its errors are httpx's, mapped so that the retry's "never sent" stays exact: only a failure to
 get a connection (refused, unresolvable, TLS, proxy, timed out) reads as ``ConnectError`` or
 ``ConnectTimeout``; anything after that may have reached Clarify. As with httpx's transport,
-answers are read whole and decoded by httpx, cookies are httpx's, the trusted certificates
-are ``httpx.create_ssl_context()``'s, and proxies come from ``HTTP(S)_PROXY``/``NO_PROXY``.
+answers are read whole and decoded by httpx, cookies are left to the caller, the trusted
+certificates are ``httpx.create_ssl_context()``'s, and proxies come from
+``HTTP(S)_PROXY``/``NO_PROXY``.
 """
 
 from __future__ import annotations

@@ -159,3 +159,27 @@ async def test_single_record_calls_use_the_record_route(
     assert b'"id":"a/b"' in patch.calls.last.request.content.replace(b" ", b"")
     assert bulk_delete.call_count == 2
     assert delete.calls.last.request.url.params["silent"] == "true"
+
+
+async def test_each_request_carries_the_key_and_json_headers_and_no_cookie(
+    api: respx.MockRouter, make_client: MakeClient, api_key: str
+) -> None:
+    """Clarify authenticates by key alone, so a cookie it sets is not sent back."""
+    answer = _paged([_company(1, "d1.io")])
+
+    def with_cookie(request: httpx.Request) -> httpx.Response:
+        response = answer(request)
+        response.headers["Set-Cookie"] = "lb=blue; Path=/"
+        return response
+
+    route = api.get(RESOURCES)
+    route.side_effect = with_cookie
+    async with make_client() as client:
+        for _ in range(2):
+            assert [r async for r in client.list_records("company", [], page_size=10)]
+    sent = [c.request for c in route.calls]
+    assert len(sent) == 2
+    assert all(r.headers["Authorization"] == f"api-key {api_key}" for r in sent)
+    assert all(r.headers["Accept"] == "application/json" for r in sent)
+    assert all(r.url.params["page[offset]"] == "0" for r in sent)
+    assert [r.headers.get("Cookie") for r in sent] == [None, None]

@@ -94,7 +94,7 @@ class DbtProject:
 
     @classmethod
     def load(cls, options: ProjectOptions) -> DbtProject:
-        """Parse the project (partial parsing keeps re-runs near a second); writes the manifest.
+        """Parse the project (partial parsing keeps re-runs near a second); writes no manifest.
 
         With ``manifest_path`` the project is not parsed: that manifest is used as it is.
         """

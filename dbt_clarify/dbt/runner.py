@@ -2,8 +2,11 @@
 
 dbt's programmatic runner is not thread-safe and resets the registered adapters on each call, so
 calls are serialised by one lock. Console logging is switched off (dbt-clarify renders its own
-output) while dbt's log file keeps its default level. A failed invocation becomes a ConfigError
-carrying dbt's own message on one line.
+output) while dbt's log file keeps its default level. dbt-clarify only reads the project, so
+dbt writes no JSON artifacts: ``target/manifest.json`` and the graph files stay as the user's
+own dbt commands left them (a sync's ``--vars`` would otherwise overwrite them), and a sync
+does not pay for writing them. dbt's partial-parsing cache is still kept. A failed invocation
+becomes a ConfigError carrying dbt's own message on one line.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ def invoke(args: Sequence[str], *, manifest: Any = None, failure: str, hint: str
     from dbt.cli.main import dbtRunner
 
     with _INVOKE_LOCK:
-        outcome = dbtRunner(manifest=manifest).invoke([*args, *quiet_flags()])
+        outcome = dbtRunner(manifest=manifest).invoke([*args, "--no-write-json", *quiet_flags()])
     if isinstance(outcome.exception, KeyboardInterrupt):
         raise outcome.exception
     if not outcome.success:

@@ -153,11 +153,44 @@ class Retrier:
         A request that is not ``replay_safe`` (a create without ``match_on``) is resent only
         when Clarify surely did not apply it: a lost answer could otherwise become a duplicate.
         """
+        started = self._clock()
+        first: httpx.Response | BaseException
+        try:
+            first = await attempt()
+        except TRANSIENT_ERRORS as error:
+            first = error
+        else:
+            # Most requests succeed at once, and tenacity's loop costs about as much as
+            # building a request: it starts only when the first answer is worth retrying.
+            if not is_retryable(first):
+                return first
+        return await self._retry(attempt, first, started, label=label, replay_safe=replay_safe)
+
+    async def _retry(
+        self,
+        attempt: Callable[[], Awaitable[httpx.Response]],
+        first: httpx.Response | BaseException,
+        started: float,
+        *,
+        label: str,
+        replay_safe: bool,
+    ) -> httpx.Response:
+        """The retries after a ``first`` outcome worth retrying, which tenacity sees as its
+        first attempt."""
         stop = stop_after_attempt(self.policy.max_attempts) | _StopAtDeadline(
-            self.policy.deadline_s, self._clock
+            started + self.policy.deadline_s, self._clock
         )
         if not replay_safe:
             stop = stop | _StopIfMaybeApplied()
+        replayed = [first]
+
+        async def attempt_after_first() -> httpx.Response:
+            if not replayed:
+                return await attempt()
+            outcome = replayed.pop()
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
 
         def before_sleep(state: RetryCallState) -> None:
             outcome = _outcome(state)
@@ -191,7 +224,7 @@ class Retrier:
             before_sleep=before_sleep,
             retry_error_callback=give_up,
         )
-        response: httpx.Response = await retrying(attempt)
+        response: httpx.Response = await retrying(attempt_after_first)
         return response
 
     def _wait(self, state: RetryCallState) -> float:
@@ -207,9 +240,9 @@ class Retrier:
 class _StopAtDeadline(stop_base):
     """Stop when the next wait would end past the deadline, on an injectable clock."""
 
-    def __init__(self, deadline_s: float, clock: Clock) -> None:
+    def __init__(self, deadline: float, clock: Clock) -> None:
         self._clock = clock
-        self._deadline = clock() + deadline_s
+        self._deadline = deadline
 
     def __call__(self, state: RetryCallState) -> bool:
         return self._clock() + state.upcoming_sleep > self._deadline

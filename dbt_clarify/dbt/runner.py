@@ -3,10 +3,10 @@
 dbt's programmatic runner is not thread-safe and resets the registered adapters on each call, so
 calls are serialised by one lock. Console logging is switched off (dbt-clarify renders its own
 output) while dbt's log file keeps its default level. dbt-clarify only reads the project, so
-dbt writes no JSON artifacts: ``target/manifest.json`` and the graph files stay as the user's
-own dbt commands left them (a sync's ``--vars`` would otherwise overwrite them), and a sync
-does not pay for writing them. dbt's partial-parsing cache is still kept. A failed invocation
-becomes a ConfigError carrying dbt's own message on one line.
+dbt runs with ``--no-write-json``: ``target/manifest.json`` stays as the user's own dbt
+commands left it (a sync's ``--vars`` would otherwise overwrite it), and a sync does not pay
+for writing it. dbt still writes its partial-parsing cache and ``graph_summary.json``. A failed
+invocation becomes a ConfigError carrying dbt's own message on one line.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 import gc
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -19,3 +20,12 @@ def gc_thresholds() -> Iterator[tuple[int, ...]]:
     before = gc.get_threshold()
     yield before
     gc.set_threshold(*before)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def clarify_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """dbt-clarify's cache in the session's temporary directory rather than the user's."""
+    path = tmp_path_factory.mktemp("dbt-clarify-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DBT_CLARIFY_CACHE_DIR", str(path))
+        yield path

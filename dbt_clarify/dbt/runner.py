@@ -5,8 +5,10 @@ calls are serialised by one lock. Console logging is switched off (dbt-clarify r
 output) while dbt's log file keeps its default level. dbt-clarify only reads the project, so
 dbt runs with ``--no-write-json``: ``target/manifest.json`` stays as the user's own dbt
 commands left it (a sync's ``--vars`` would otherwise overwrite it), and a sync does not pay
-for writing it. dbt still writes its partial-parsing cache and ``graph_summary.json``. A failed
-invocation becomes a ConfigError carrying dbt's own message on one line.
+for writing it. dbt still writes its partial-parsing cache and ``graph_summary.json``. The JSON
+schemas dbt validates the project and profile against come from dbt-clarify's cache
+(``schema_cache``). A failed invocation becomes a ConfigError carrying dbt's own message on one
+line.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from dbt_clarify.dbt.schema_cache import stored_json_schemas
 from dbt_clarify.errors import ConfigError
 
 _INVOKE_LOCK = threading.Lock()
@@ -50,7 +53,7 @@ def invoke(args: Sequence[str], *, manifest: Any = None, failure: str, hint: str
     """
     from dbt.cli.main import dbtRunner
 
-    with _INVOKE_LOCK:
+    with _INVOKE_LOCK, stored_json_schemas():
         outcome = dbtRunner(manifest=manifest).invoke([*args, "--no-write-json", *quiet_flags()])
     if isinstance(outcome.exception, KeyboardInterrupt):
         raise outcome.exception

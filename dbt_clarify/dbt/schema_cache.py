@@ -100,7 +100,7 @@ class SchemaStore:
             return
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(self._entries, out)
+                json.dump(dict(self._entries), out)  # a copy, in case a thread adds one
             os.replace(temporary, self.path)
             self.changed = False
         except (OSError, TypeError, ValueError):

@@ -136,7 +136,8 @@ def _install() -> SchemaStore | None:
 
 @contextlib.contextmanager
 def stored_json_schemas() -> Iterator[None]:
-    """While dbt runs a command, give it stored schemas; store the ones it had to build."""
+    """Around a dbt command: the hook in place (from the first command on, for the process's
+    life), then the schemas dbt had to build written for the next run."""
     store = _install()
     try:
         yield

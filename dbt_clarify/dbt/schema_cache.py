@@ -13,44 +13,25 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-CACHE_DIR_VARIABLE = "DBT_CLARIFY_CACHE_DIR"
+from dbt_clarify.dbt.user_cache import cache_dir, versions_digest
+
 SHAPING_PACKAGES = ("dbt-core", "dbt-common", "dbt-adapters", "mashumaro")
 """The packages whose code turns dbt's dataclasses into schemas."""
 
 Schema = dict[str, Any]
 
 
-def cache_dir() -> Path:
-    """``DBT_CLARIFY_CACHE_DIR``, else ``$XDG_CACHE_HOME/dbt-clarify``, else ``~/.cache/...``."""
-    explicit = os.environ.get(CACHE_DIR_VARIABLE)
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "dbt-clarify"
-
-
 def cache_file(directory: Path) -> Path:
     """The file for this interpreter and these versions of the shaping packages."""
-    versions = [sys.version, *(_version(name) for name in SHAPING_PACKAGES)]
-    digest = hashlib.sha256("\n".join(versions).encode()).hexdigest()[:16]
-    return directory / f"dbt-json-schemas-{digest}.json"
-
-
-def _version(distribution: str) -> str:
-    try:
-        return f"{distribution} {metadata.version(distribution)}"
-    except metadata.PackageNotFoundError:
-        return f"{distribution} absent"
+    return directory / f"dbt-json-schemas-{versions_digest(SHAPING_PACKAGES)}.json"
 
 
 @functools.cache

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from dbt_clarify.dbt import schema_cache
-from dbt_clarify.dbt.schema_cache import SchemaStore, cache_dir, cache_file
+from dbt_clarify.dbt import user_cache
+from dbt_clarify.dbt.schema_cache import SchemaStore, cache_file
+from dbt_clarify.dbt.user_cache import cache_dir
 from support.dbt_project import DbtEnv
 
 # One process's load and selection of the project: the dbt classes whose schema mashumaro
@@ -57,7 +58,7 @@ def test_a_second_run_takes_dbts_schemas_from_the_cache(dbt_env: DbtEnv, tmp_pat
     cache = tmp_path / "cache"
     first = load_in_a_new_process(dbt_env, cache)
     assert {"Project", "ProfileConfig", "DuckDBCredentials"} <= set(first["built"])
-    assert [path.name for path in cache.iterdir()] == [cache_file(cache).name]
+    assert [path.name for path in cache.iterdir() if path.is_file()] == [cache_file(cache).name]
     second = load_in_a_new_process(dbt_env, cache)
     assert second["built"] == []
     assert second["outcome"] == first["outcome"]
@@ -152,9 +153,9 @@ def test_each_set_of_package_versions_has_a_file_of_its_own(
 ) -> None:
     installed = cache_file(tmp_path)
     assert installed.parent == tmp_path
-    version = schema_cache.metadata.version
+    version = user_cache.metadata.version
     monkeypatch.setattr(
-        schema_cache.metadata,
+        user_cache.metadata,
         "version",
         lambda name: "0.0.1" if name == "mashumaro" else version(name),
     )

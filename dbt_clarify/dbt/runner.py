@@ -6,9 +6,9 @@ output) while dbt's log file keeps its default level. dbt-clarify only reads the
 dbt runs with ``--no-write-json``: ``target/manifest.json`` stays as the user's own dbt
 commands left it (a sync's ``--vars`` would otherwise overwrite it), and a sync does not pay
 for writing it. dbt still writes its partial-parsing cache and ``graph_summary.json``. The JSON
-schemas dbt validates the project and profile against come from dbt-clarify's cache
-(``schema_cache``). A failed invocation becomes a ConfigError carrying dbt's own message on one
-line.
+schemas dbt validates the project and profile against, and the code of the Jinja templates it
+compiles, come from dbt-clarify's cache (``schema_cache``, ``template_cache``). A failed
+invocation becomes a ConfigError carrying dbt's own message on one line.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from dbt_clarify.dbt import template_cache
 from dbt_clarify.dbt.schema_cache import stored_json_schemas
 from dbt_clarify.errors import ConfigError
 
@@ -53,6 +54,7 @@ def invoke(args: Sequence[str], *, manifest: Any = None, failure: str, hint: str
     """
     from dbt.cli.main import dbtRunner
 
+    template_cache.install()
     with _INVOKE_LOCK, stored_json_schemas():
         outcome = dbtRunner(manifest=manifest).invoke([*args, "--no-write-json", *quiet_flags()])
     if isinstance(outcome.exception, KeyboardInterrupt):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,15 +38,7 @@ print(json.dumps({"built": sorted(built), "outcome": outcome}))
 
 
 def load_in_a_new_process(dbt_env: DbtEnv, cache: Path) -> dict:
-    completed = subprocess.run(
-        [sys.executable, "-c", LOAD_IN_A_NEW_PROCESS, str(dbt_env.project_dir)],
-        env={**dbt_env.subprocess_env(), "DBT_CLARIFY_CACHE_DIR": str(cache)},
-        cwd=dbt_env.project_dir,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result: dict = json.loads(completed.stdout.splitlines()[-1])
+    result: dict = dbt_env.run_python(LOAD_IN_A_NEW_PROCESS, DBT_CLARIFY_CACHE_DIR=str(cache))
     return result
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,27 +35,14 @@ print(json.dumps({"compiled": len(compiled), "sql": sql}))
 """
 
 
-def render_in_a_new_process(dbt_env: DbtEnv, cache: Path) -> dict:
-    completed = subprocess.run(
-        [sys.executable, "-c", RENDER_IN_A_NEW_PROCESS, str(dbt_env.project_dir)],
-        env={**dbt_env.subprocess_env(), "DBT_CLARIFY_CACHE_DIR": str(cache)},
-        cwd=dbt_env.project_dir,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result: dict = json.loads(completed.stdout.splitlines()[-1])
-    return result
-
-
 @pytest.mark.dbt
 @pytest.mark.warehouses("duckdb")
 def test_a_second_run_compiles_no_template(dbt_env: DbtEnv, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    first = render_in_a_new_process(dbt_env, cache)
+    first = dbt_env.run_python(RENDER_IN_A_NEW_PROCESS, DBT_CLARIFY_CACHE_DIR=str(cache))
     assert first["compiled"] > 10
     assert any(cache_directory(cache).iterdir())
-    second = render_in_a_new_process(dbt_env, cache)
+    second = dbt_env.run_python(RENDER_IN_A_NEW_PROCESS, DBT_CLARIFY_CACHE_DIR=str(cache))
     assert second["compiled"] == 0
     assert second["sql"] == first["sql"]
     assert "analytics_clarify" in "".join(second["sql"])

@@ -13,6 +13,7 @@ environment a dbt or dbt-clarify process needs, already set in this process.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -117,6 +118,19 @@ class DbtEnv:
     def subprocess_env(self) -> dict[str, str]:
         """The full environment for ``subprocess.run(..., env=...)``."""
         return {**os.environ, **self.env}
+
+    def run_python(self, script: str, **env: str) -> Any:
+        """Run ``script`` in a new interpreter in the project, its path as ``sys.argv[1]`` and
+        ``env`` added to its environment; the JSON it prints on its last line."""
+        completed = subprocess.run(
+            [sys.executable, "-c", script, str(self.project_dir)],
+            env={**self.subprocess_env(), **env},
+            cwd=self.project_dir,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(completed.stdout.splitlines()[-1])
 
     def options(self, **overrides: Any) -> ProjectOptions:
         """ProjectOptions for this copy (profiles beside the project)."""

@@ -83,8 +83,8 @@ def cached_compile(
     ) -> Any:
         if raw or debugging():
             return compile_source(environment, source, name, filename, raw, defer_init)
-        # Jinja names a cache file by the template's name: dbt's templates have none, so the
-        # source is part of it, as well as (Jinja's own check) the file's content.
+        # Jinja names a cache file by the template's name, and only checks the source's
+        # checksum when it reads the file: dbt's templates have no name, so the source is in it.
         key = f"{environment_key(environment)}\n{name!r}\n{defer_init}\n{source}"
         try:
             bucket = bytecode_cache.get_bucket(environment, key, filename, source)

@@ -54,8 +54,8 @@ def invoke(args: Sequence[str], *, manifest: Any = None, failure: str, hint: str
     """
     from dbt.cli.main import dbtRunner
 
-    template_cache.install()
     with _INVOKE_LOCK, stored_json_schemas():
+        template_cache.install()
         outcome = dbtRunner(manifest=manifest).invoke([*args, "--no-write-json", *quiet_flags()])
     if isinstance(outcome.exception, KeyboardInterrupt):
         raise outcome.exception

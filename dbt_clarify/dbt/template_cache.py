@@ -13,7 +13,6 @@ A missing, stale or unwritable cache only means compiling as dbt would.
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import CodeType
@@ -45,7 +44,6 @@ _CODE_SHAPING_OPTIONS = (
 """Environment options that change the code Jinja generates; the ``undefined`` class and the
 filters, which dbt varies, are looked up when a template runs, not when it is compiled."""
 
-_install_lock = threading.Lock()
 _installed = False
 
 
@@ -103,27 +101,26 @@ def cached_compile(
 def install() -> None:
     """Route the compiles of dbt's Jinja environments through the cache, once per process.
 
-    Leaves dbt as it is where the cache directory cannot be made.
+    Called under the runner's lock. Leaves dbt as it is where the cache directory cannot be made.
     """
     global _installed
-    with _install_lock:
-        if _installed:
-            return
-        _installed = True
-        from dbt_common.clients import jinja as dbt_jinja
-        from jinja2.bccache import FileSystemBytecodeCache
-        from jinja2.utils import internalcode
+    if _installed:
+        return
+    _installed = True
+    from dbt_common.clients import jinja as dbt_jinja
+    from jinja2.bccache import FileSystemBytecodeCache
+    from jinja2.utils import internalcode
 
-        directory = cache_directory(cache_dir())
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            return
-        environment = dbt_jinja.MacroFuzzEnvironment
-        compile = cached_compile(
-            environment.compile,
-            FileSystemBytecodeCache(str(directory)),
-            lambda: bool(dbt_jinja.MACRO_DEBUGGING),
-        )
-        # Internal code is left out of the tracebacks Jinja rewrites for template errors.
-        environment.compile = internalcode(compile)  # type: ignore[method-assign]
+    directory = cache_directory(cache_dir())
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    environment = dbt_jinja.MacroFuzzEnvironment
+    compile = cached_compile(
+        environment.compile,
+        FileSystemBytecodeCache(str(directory)),
+        lambda: bool(dbt_jinja.MACRO_DEBUGGING),
+    )
+    # Internal code is left out of the tracebacks Jinja rewrites for template errors.
+    environment.compile = internalcode(compile)  # type: ignore[method-assign]

@@ -9,13 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from dbt_clarify.dbt.lazy_serializers import lazy_serializers
 from dbt_clarify.dbt.runner import one_line
 from dbt_clarify.errors import ConfigError
 
 
 def read_manifest(path: Path) -> Any:
     """dbt's in-memory Manifest from a manifest.json; ConfigError when it cannot be used."""
-    from dbt.contracts.graph.manifest import Manifest, WritableManifest
+    with lazy_serializers():
+        from dbt.contracts.graph.manifest import Manifest, WritableManifest
 
     if not path.is_file():
         raise ConfigError(

@@ -7,7 +7,8 @@ dbt runs with ``--no-write-json``: ``target/manifest.json`` stays as the user's 
 commands left it (a sync's ``--vars`` would otherwise overwrite it), and a sync does not pay
 for writing it. dbt still writes its partial-parsing cache and ``graph_summary.json``. The JSON
 schemas dbt validates the project and profile against, and the code of the Jinja templates it
-compiles, come from dbt-clarify's cache (``schema_cache``, ``template_cache``). A failed
+compiles, come from dbt-clarify's cache (``schema_cache``, ``template_cache``), and dbt's
+dataclasses get their serializers on first use (``lazy_serializers``). A failed
 invocation becomes a ConfigError carrying dbt's own message on one line.
 """
 
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from dbt_clarify.dbt import template_cache
+from dbt_clarify.dbt.lazy_serializers import lazy_serializers
 from dbt_clarify.dbt.schema_cache import stored_json_schemas
 from dbt_clarify.errors import ConfigError
 
@@ -52,9 +54,9 @@ def invoke(args: Sequence[str], *, manifest: Any = None, failure: str, hint: str
 
     ``failure`` is the message's start ("dbt could not parse ..."), dbt's reason follows it.
     """
-    from dbt.cli.main import dbtRunner
+    with _INVOKE_LOCK, lazy_serializers(), stored_json_schemas():
+        from dbt.cli.main import dbtRunner
 
-    with _INVOKE_LOCK, stored_json_schemas():
         template_cache.install()
         outcome = dbtRunner(manifest=manifest).invoke([*args, "--no-write-json", *quiet_flags()])
     if isinstance(outcome.exception, KeyboardInterrupt):

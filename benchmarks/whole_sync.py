@@ -223,6 +223,38 @@ def create_fields(project: ScratchProject, target: Emulator, key: str, people: i
         raise SystemExit(f"`dbt-clarify fields` failed:\n{completed.stdout}{completed.stderr}")
 
 
+@dataclass(frozen=True)
+class ChildUsage:
+    """A child process's own cost, as ``os.wait4`` reports it, and how it ended."""
+
+    exit_code: int
+    wall_s: float
+    cpu_s: float
+    """User + system CPU, the interpreter's start and every import included."""
+    peak_rss_mb: float
+    stderr: str
+
+
+def run_measured(command: list[str], *, cwd: Path, env: dict[str, str]) -> ChildUsage:
+    """Run ``command`` to its end; stdout is dropped, stderr kept for a failure's message."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errors
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        wall_s = time.perf_counter() - started
+        errors.seek(0)
+        stderr = errors.read().decode(errors="replace")
+    return ChildUsage(
+        exit_code=os.waitstatus_to_exitcode(status),
+        wall_s=round(wall_s, 2),
+        cpu_s=round(usage.ru_utime + usage.ru_stime, 2),
+        peak_rss_mb=round(usage.ru_maxrss / 1024, 1),  # kilobytes on Linux
+        stderr=stderr,
+    )
+
+
 def run_sync(
     project: ScratchProject,
     target: Emulator,
@@ -230,26 +262,16 @@ def run_sync(
     request: SyncRequest,
 ) -> SyncRun:
     """Run one sync in a child process; its CPU and peak memory come from wait4."""
-    env = clarify_env(project, target, key)
     requests_before, emulator_cpu_before = target.counters()
     run_result = Path(request.run_result)
     run_result.unlink(missing_ok=True)
-    started = time.perf_counter()
-    with tempfile.TemporaryFile() as errors:
-        child = subprocess.Popen(
-            [sys.executable, str(SYNC_PROCESS), json.dumps(asdict(request))],
-            cwd=project.dir,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-        )
-        _, status, usage = os.wait4(child.pid, 0)
-        wall_s = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
-        errors.seek(0)
-        stderr = errors.read().decode(errors="replace")
-    if child.returncode != 0 or not run_result.exists():
-        raise SystemExit(f"the sync failed (exit code {child.returncode}):\n{stderr[-4000:]}")
+    child = run_measured(
+        [sys.executable, str(SYNC_PROCESS), json.dumps(asdict(request))],
+        cwd=project.dir,
+        env=clarify_env(project, target, key),
+    )
+    if child.exit_code != 0 or not run_result.exists():
+        raise SystemExit(f"the sync failed (exit code {child.exit_code}):\n{child.stderr[-4000:]}")
     models = json.loads(run_result.read_text())["models"]
 
     def total(name: str) -> int:
@@ -257,9 +279,9 @@ def run_sync(
 
     requests_after, emulator_cpu_after = target.counters()
     return SyncRun(
-        wall_s=round(wall_s, 2),
-        cpu_s=round(usage.ru_utime + usage.ru_stime, 2),
-        peak_rss_mb=round(usage.ru_maxrss / 1024, 1),  # kilobytes on Linux
+        wall_s=child.wall_s,
+        cpu_s=child.cpu_s,
+        peak_rss_mb=child.peak_rss_mb,
         rows_read=total("read"),
         created=total("created"),
         updated=total("updated"),

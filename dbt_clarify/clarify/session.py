@@ -112,9 +112,7 @@ class ClarifySession:
         """
         endpoint = f"{method} {route}"
         url = route.format(**{k: quote(v, safe="") for k, v in (path or {}).items()})
-        target = _absolute_url(self.base_url, url)
-        if params:
-            target = target.copy_merge_params(params)
+        target = _absolute_url(self.base_url, url, params)
         # Encoded once, whatever the retries; orjson takes a tenth of the json module's time.
         body = None if json is None else orjson.dumps(json)
         headers = self._headers if body is None else self._json_headers
@@ -191,9 +189,11 @@ class ClarifySession:
 
 
 @functools.lru_cache(maxsize=256)
-def _absolute_url(base_url: str, path: str) -> httpx.URL:
-    """``path`` under the workspace's root, parsed once: a sync's bulk requests share a few."""
-    return httpx.URL(base_url + path)
+def _absolute_url(base_url: str, path: str, params: Params) -> httpx.URL:
+    """``path`` under the workspace's root with ``params``, built once: a sync's bulk requests
+    share a few, and merging a query parses and rebuilds the whole URL."""
+    url = httpx.URL(base_url + path)
+    return url.copy_merge_params(params) if params else url
 
 
 def _names_workspace(error: RecordError) -> bool:

@@ -19,7 +19,6 @@ alone, and the machine's drift falls on both.
 from __future__ import annotations
 
 import argparse
-import compileall
 import json
 import statistics
 import subprocess
@@ -84,7 +83,7 @@ def checkout_of(revision: str) -> Iterator[Checkout]:
         tree = Path(scratch) / "checkout"
         git("worktree", "add", "--detach", str(tree), revision)
         try:
-            compileall.compile_dir(tree / "dbt_clarify", quiet=1)
+            compile_package(tree)
             yield Checkout(git("rev-parse", "--short", revision), tree)
         finally:
             git("worktree", "remove", "--force", str(tree))

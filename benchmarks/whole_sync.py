@@ -43,7 +43,6 @@ from rich.console import Console
 from rich.table import Table
 from sync_process import SyncRequest
 
-import dbt_clarify
 from dbt_clarify.emulator import EmulatorConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -470,14 +469,15 @@ def commit() -> str:
     return completed.stdout.strip() or "unknown"
 
 
-def compile_package() -> None:
-    """Compile dbt_clarify's modules to bytecode, as pip does when it installs the package.
+def compile_package(root: Path = REPO_ROOT) -> None:
+    """Compile the dbt_clarify package of the checkout at ``root`` to bytecode, as pip does
+    when it installs the package.
 
     A checkout is an editable install, whose bytecode Python writes on first import, unless
     PYTHONDONTWRITEBYTECODE is set: then every sync process compiles the modules it imports
     again, which an installed package never does (2% of a no-op re-run's instructions).
     """
-    compileall.compile_dir(Path(dbt_clarify.__file__).parent, quiet=1)
+    compileall.compile_dir(root / "dbt_clarify", quiet=1)
 
 
 def main(argv: list[str] | None = None) -> int:

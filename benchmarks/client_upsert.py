@@ -137,7 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=30.0)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--bulk-batch-cap", type=int, default=100)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=ClientOptions().concurrency,
+        help="requests in flight at most (default: the client's own)",
+    )
     parser.add_argument("--rate-limit", type=int, default=3000, help="requests/min per endpoint")
     return asyncio.run(_run(parser.parse_args(argv)))
 

@@ -43,6 +43,7 @@ from rich.console import Console
 from rich.table import Table
 from sync_process import SyncRequest
 
+from dbt_clarify.clarify import ClientOptions
 from dbt_clarify.emulator import EmulatorConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -505,7 +506,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-limit", type=int, default=3000, help="requests/min per endpoint")
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--bulk-batch-cap", type=int, default=100)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=ClientOptions().concurrency,
+        help="requests in flight at most (default: the sync's own)",
+    )
     parser.add_argument("--naive-rows", type=int, default=500, help="0 skips the baseline")
     args = parser.parse_args(argv)
     sizes = [2000] if args.quick else sorted(args.sizes)

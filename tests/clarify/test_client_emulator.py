@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ from pydantic import SecretStr
 
 from dbt_clarify.clarify import ClarifyAuthError, ClarifyClient, ClientOptions
 from dbt_clarify.emulator import FAULT_KINDS, Emulator, EmulatorConfig
+from dbt_clarify.emulator.gateway import Gateway
 from dbt_clarify.settings import ClarifySettings
 
 pytestmark = pytest.mark.anyio
@@ -190,6 +192,36 @@ async def test_other_readings_of_the_api_numeric_statuses_and_dated_retry_after(
     assert (error.status, error.field) == (422, "job_title")
     assert rate_limited > 0
     assert len(emulator.records("person")) == 29
+
+
+async def test_by_default_32_bulk_requests_are_out_at_once_while_answers_are_slow(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At Clarify's pace, about rate x latency requests are out at once: the client's default
+    cap lets a bulk endpoint keep its 3,000 a minute while an answer takes up to 0.64 s."""
+    pause = Gateway._pause
+    lock = threading.Lock()
+    waiting = [0, 0]  # now, most at once
+
+    def counted_pause(self: Gateway, seconds: float) -> None:
+        with lock:
+            waiting[0] += 1
+            waiting[1] = max(waiting)
+        try:
+            pause(self, seconds)
+        finally:
+            with lock:
+                waiting[0] -= 1
+
+    monkeypatch.setattr(Gateway, "_pause", counted_pause)
+    emulator.config.update({"bulk_batch_cap": 100, "latency_ms": 300.0})
+    options = ClientOptions()
+    async with _client(emulator, options) as client:
+        outcomes = await client.upsert_many(
+            "person", [_person(i) for i in range(4000)], match_on="email_addresses"
+        )
+    assert all(o.ok for o in outcomes)
+    assert waiting[1] == options.concurrency == 32
 
 
 async def test_413_shrinks_the_batch_for_the_rest_of_the_run(emulator: Emulator) -> None:

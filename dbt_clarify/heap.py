@@ -8,11 +8,12 @@ each full collection walks all of those long-lived objects again for nothing. Fr
 as before. The same holds for the collection Python makes as the process exits.
 
 With those objects frozen, what the collector still walks is mostly the batches in flight, and
-a young collection every 700 allocations walks them again and again; the rows themselves are
-freed by reference counting as each batch settles. So while rows flow, young collections come
-every 10,000 allocations instead, and so they do while dbt loads the project, whose objects
-mostly live on, and in the emulator's own process, which keeps every record it is sent
-(benchmarks/README.md has the figures).
+a young collection walks them again each time; the rows themselves are freed by reference
+counting as each batch settles. What brings young collections on is the garbage left in
+reference cycles, mostly by dbt's Jinja as it renders each checkpoint's statements. So while
+rows flow, young collections come every 50,000 allocations instead of Python's 700, and so they
+do while dbt loads the project, whose objects mostly live on, and in the emulator's own
+process, which keeps every record it is sent (benchmarks/README.md has the figures).
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-YOUNG_COLLECTION_ALLOCATIONS = 10_000
+YOUNG_COLLECTION_ALLOCATIONS = 50_000
 """Allocations (less deallocations) between young collections; Python's is 700.
 
-The garbage of the HTTP client's per-request reference cycles waits longer for it: at 10,000,
-a sync of a million rows peaked 2-4 MB higher than at 700.
+Garbage in reference cycles waits longer for it. At 10,000, a lifted first sync of a million
+rows made about 550 collections, which took 8 s of its CPU; at 50,000, a dozen took 0.5 s,
+and the sync peaked 1-3 MB higher.
 """
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 Record = dict[str, Any]
 """A record's attributes, system fields (_id, _created_at, _updated_at) first."""
+SYSTEM_FIELDS = ("_id", "_created_at", "_updated_at")
 UniqueKeys = Mapping[str, frozenset[Any]]
 """Unique field -> the normalised values a record holds in it."""
 
@@ -66,8 +67,9 @@ class RecordStore:
             **attributes,
         }
         self._records[object_name][record_id] = record
-        self._unindex_keys(object_name, record_id)
-        self._index_keys(object_name, record_id, keys)
+        if keys != self._keys_of[record_id]:
+            self._unindex_keys(object_name, record_id)
+            self._index_keys(object_name, record_id, keys)
         return record
 
     def delete(self, object_name: str, record_ids: Iterable[str]) -> None:
@@ -79,7 +81,8 @@ class RecordStore:
         self._keys_of[record_id] = keys
         for field, values in keys.items():
             index = self._index.setdefault((object_name, field), {})
-            index.update(dict.fromkeys(values, record_id))
+            for value in values:
+                index[value] = record_id
 
     def _unindex_keys(self, object_name: str, record_id: str) -> None:
         for field, values in self._keys_of.pop(record_id, {}).items():
@@ -99,6 +102,14 @@ class RecordStore:
             self._stamp_second = seconds
             self._stamp_prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
         return f"{self._stamp_prefix}.{fraction:06d}Z"
+
+
+def attributes_of(record: Record) -> Record:
+    """A copy of a stored record without its system fields: what a write starts from."""
+    attributes = record.copy()
+    for name in SYSTEM_FIELDS:
+        del attributes[name]
+    return attributes
 
 
 def new_record_id() -> str:

@@ -26,6 +26,9 @@ HOSTNAME = re.compile(rf"^{_LABEL}(?:\.{_LABEL})+$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DECIMAL_LIMIT = 10**12
 DECIMAL_PLACES = 4
+CASELESS_FORMATS = ("email", "hostname")
+"""Formats whose values compare without case, in matching and in unique keys."""
+NO_KEYS: frozenset[Any] = frozenset()
 
 
 Error = tuple[int, str]
@@ -47,6 +50,12 @@ class FieldRule:
     relationship: str | None = None
     item: FieldRule | None = None
     parts: Mapping[str, FieldRule] = field(default_factory=dict)
+    plain_text: bool = field(init=False, repr=False, compare=False)
+    """A string with no enum, format or relationship: any str will do."""
+
+    def __post_init__(self) -> None:
+        plain = self.kind == "string" and not (self.enum or self.format or self.relationship)
+        object.__setattr__(self, "plain_text", plain)
 
     @classmethod
     def of(cls, schema: FieldSchema) -> FieldRule:
@@ -61,6 +70,18 @@ class FieldRule:
             item=cls.of(schema.item) if schema.item is not None else None,
             parts={k: cls.of(v) for k, v in schema.properties.items()} if schema.is_object else {},
         )
+
+    def match_keys(self, value: Any) -> frozenset[Any]:
+        """The values ``value`` holds as a unique index compares them; empty when it holds none."""
+        if self.kind == "collection":
+            items = value.get("items", ()) if isinstance(value, dict) else ()
+            fmt = self.item.format if self.item is not None else None
+            if fmt in CASELESS_FORMATS:
+                return frozenset([v.lower() if isinstance(v, str) else v for v in items])
+            return frozenset(items)
+        if value is None or value == "":
+            return NO_KEYS
+        return frozenset((match_key(self.format, value),))
 
     def collect(self, value: Any, parent: str, exists: RecordExists, out: list[Problem]) -> None:
         """Append the problems of ``value`` (at ``parent``/name) to ``out``."""
@@ -86,6 +107,8 @@ class FieldRule:
                 return None
             hint = ' (clear a collection with {"items": []})' if self.kind == "collection" else ""
             return 422, f"{self._label(index)} cannot be null{hint}"
+        if self.plain_text and isinstance(value, str):
+            return None
         kind = self.kind
         if kind == "string":
             return self._text_error(value, exists, index)
@@ -108,7 +131,11 @@ class FieldRule:
             return 422, f'{self.name} must be an object {{"items": [...]}}'
         item_rule = self.item
         assert item_rule is not None
-        errors = [e for i, v in enumerate(items) if (e := item_rule.error(v, exists, i))]
+        errors = []
+        for index, item in enumerate(items):
+            error = item_rule.error(item, exists, index)
+            if error is not None:
+                errors.append(error)
         if not errors:
             return None
         return max(status for status, _ in errors), "; ".join(detail for _, detail in errors)
@@ -136,8 +163,14 @@ class ObjectRules:
     def __init__(self, schema: ObjectSchema) -> None:
         self.object = schema.object
         self.fields = {name: FieldRule.of(f) for name, f in schema.fields.items()}
+        self._writable = {
+            name: rule
+            for name, rule in self.fields.items()
+            if not rule.read_only and not name.startswith("_")
+        }
         self.required = schema.required
         self.unique = schema.unique_fields
+        self.unique_rules = tuple(self.fields[name] for name in self.unique)
 
     def check(self, attributes: Any, pointer: str, exists: RecordExists) -> list[Problem]:
         """Every problem with writing ``attributes`` (a partial record) at ``pointer``."""
@@ -145,10 +178,10 @@ class ObjectRules:
             return [Problem(422, "attributes must be an object", pointer)]
         problems: list[Problem] = []
         for name, value in attributes.items():
-            rule = self.fields.get(name)
-            if rule is not None and not rule.read_only and not name.startswith("_"):
+            rule = self._writable.get(name)
+            if rule is not None:
                 rule.collect(value, pointer, exists, problems)
-            elif name.startswith("_") or rule is not None:
+            elif name.startswith("_") or name in self.fields:
                 detail = f"{name} is a system field and cannot be written"
                 problems.append(Problem(422, detail, f"{pointer}/{name}"))
             else:
@@ -187,6 +220,6 @@ def _is_iso_date(value: str) -> bool:
 def match_key(fmt: str | None, value: Any) -> Any:
     """How two values of a unique field (of format ``fmt``) compare: emails and domains
     ignore case."""
-    if fmt in ("email", "hostname") and isinstance(value, str):
+    if fmt in CASELESS_FORMATS and isinstance(value, str):
         return value.lower()
     return value

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from dbt_clarify.emulator.problems import ApiError, Problem
-from dbt_clarify.emulator.store import Record, RecordStore, UniqueKeys
+from dbt_clarify.emulator.store import Record, RecordStore, UniqueKeys, attributes_of
 from dbt_clarify.emulator.validation import FieldRule, ObjectRules, match_key
 
 COLLECTION_STRATEGIES = ("append", "remove", "replace")
 
+# The classes made once for every record written are named tuples: a frozen dataclass takes
+# about twice as long to create.
 
-@dataclass(frozen=True)
-class WriteItem:
+
+class WriteItem(NamedTuple):
     """One record of a write request; ``target_id`` is set for updates by id (PATCH)."""
 
     pointer: str
@@ -40,16 +42,16 @@ class WriteRequest:
     """Found while reading the body; reported together with those found while planning."""
 
 
-@dataclass(frozen=True)
-class _Planned:
+class _Planned(NamedTuple):
+    """One item ready to store."""
+
     item: WriteItem
     target_id: str | None
     attributes: Record
     keys: UniqueKeys
 
 
-@dataclass(frozen=True)
-class WriteResult:
+class WriteResult(NamedTuple):
     record: Record
     created: bool
 
@@ -80,9 +82,9 @@ class WritePlanner:
         problems = list(request.problems)
         planned: list[_Planned] = []
         claims = _BatchClaims()
+        check, exists = self._rules.check, self._store.exists
         for item in request.items:
-            pointer = f"{item.pointer}/attributes"
-            item_problems = self._rules.check(item.attributes, pointer, self._store.exists)
+            item_problems = check(item.attributes, f"{item.pointer}/attributes", exists)
             if not item_problems:
                 plan, item_problems = self._plan_item(request, item)
                 if plan is not None:
@@ -124,7 +126,7 @@ class WritePlanner:
         """The id of the one record ``item`` matches through match_on, or None to create."""
         name = request.match_on
         assert name is not None
-        keys = _keys(self._rules.fields[name], item.attributes.get(name))
+        keys = self._rules.fields[name].match_keys(item.attributes.get(name))
         if not keys:
             return None, Problem(
                 422, f"match_on is {name} but the record has no {name} value", _at(item, name)
@@ -143,9 +145,10 @@ class WritePlanner:
         self, existing: Record | None, changes: Mapping[str, Any], strategies: Mapping[str, str]
     ) -> Record:
         """The record's attributes after the write; omitted attributes are kept."""
-        result = {k: v for k, v in (existing or {}).items() if not k.startswith("_")}
+        result = attributes_of(existing) if existing is not None else {}
+        fields = self._rules.fields
         for name, value in changes.items():
-            rule = self._rules.fields[name]
+            rule = fields[name]
             current = result.get(name)
             if rule.kind == "collection":
                 before = current["items"] if isinstance(current, dict) else []
@@ -203,18 +206,12 @@ def merge_items(rule: FieldRule, before: list[Any], new: list[Any], strategy: st
 
 def unique_keys(rules: ObjectRules, record: Mapping[str, Any]) -> dict[str, frozenset[Any]]:
     """The normalised values a record holds in each of its object's unique fields."""
-    keys = {name: _keys(rules.fields[name], record.get(name)) for name in rules.unique}
-    return {name: values for name, values in keys.items() if values}
-
-
-def _keys(rule: FieldRule, value: Any) -> frozenset[Any]:
-    if rule.kind == "collection":
-        items = value.get("items", []) if isinstance(value, dict) else []
-        fmt = rule.item.format if rule.item is not None else None
-        return frozenset(match_key(fmt, v) for v in items)
-    if value is None or value == "":
-        return frozenset()
-    return frozenset((match_key(rule.format, value),))
+    keys = {}
+    for rule in rules.unique_rules:
+        values = rule.match_keys(record.get(rule.name))
+        if values:
+            keys[rule.name] = values
+    return keys
 
 
 def _at(item: WriteItem, name: str) -> str:

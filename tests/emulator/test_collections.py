@@ -100,3 +100,22 @@ def test_appending_a_value_owned_by_another_record_is_400(
     assert response.status_code == 400
     assert "jane@acme.com" in emulator.records("person")[0]["email_addresses"]["items"]
     assert "Bob@acme.com" not in emulator.records("person")[0]["email_addresses"]["items"]
+
+
+def test_unique_values_follow_each_update(ws: Workspace, emulator: Emulator, jane: str) -> None:
+    """The unique index is rewritten only when a record's unique values change; either way,
+    matching sees the record as it now stands and a dropped value is free to take."""
+
+    def matched(email: str) -> str:
+        body = {"email_addresses": ws.items(email)}
+        response = ws.create("person", body, match_on="email_addresses", meta=APPEND)
+        assert response.status_code == 200
+        record_id: str = response.json()["data"]["id"]
+        return record_id
+
+    assert ws.patch("person", {jane: {"job_title": "CTO"}}).status_code == 200
+    assert matched("J@home.org") == jane
+    assert ws.patch("person", {jane: {"email_addresses": ws.items("jane@new.io")}}).is_success
+    assert matched("JANE@NEW.IO") == jane
+    assert ws.create("person", {"email_addresses": ws.items("j@home.org")}).status_code == 201
+    assert len(emulator.records("person")) == 2

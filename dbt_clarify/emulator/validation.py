@@ -76,9 +76,7 @@ class FieldRule:
         if self.kind == "collection":
             items = value.get("items", ()) if isinstance(value, dict) else ()
             fmt = self.item.format if self.item is not None else None
-            if fmt in CASELESS_FORMATS:
-                return frozenset([v.lower() if isinstance(v, str) else v for v in items])
-            return frozenset(items)
+            return frozenset([match_key(fmt, v) for v in items])
         if value is None or value == "":
             return NO_KEYS
         return frozenset((match_key(self.format, value),))
